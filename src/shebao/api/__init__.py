@@ -1,0 +1,1 @@
+"""The HTTP interface: the app factory, shared dependencies and error handling."""

@@ -1,0 +1,36 @@
+"""The application factory: API routers, pages, static files and error handling."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from shebao import __version__
+from shebao.api.errors import install_error_handlers
+from shebao.auth.api import router as accounts_router
+from shebao.config import Settings, get_settings
+from shebao.registry.api import router as registry_router
+from shebao.web.routes import router as web_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = FastAPI(
+        title="shebao",
+        version=__version__,
+        description="A national social security system: registry, contributions, benefits, "
+        "transfers, pooling, assistance, supervision and planning.",
+    )
+    app.state.settings = settings or get_settings()
+    install_error_handlers(app)
+
+    @app.get("/health", tags=["system"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    for router in (accounts_router, registry_router):
+        app.include_router(router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
+    return app

@@ -1,0 +1,76 @@
+"""Dependencies shared by every router: the database session and the signed-in user.
+
+A write handler commits before it answers: FastAPI runs a dependency's clean-up after the
+response has gone out, so a commit there could fail unseen. The session's clean-up only rolls
+back whatever was not committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from shebao.auth.models import User
+from shebao.auth.service import resolve_session
+from shebao.config import Settings
+from shebao.db.engine import get_sessionmaker
+
+SESSION_COOKIE = "shebao_session"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    session = get_sessionmaker(request.app.state.settings.database_url)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+Db = Annotated[Session, Depends(get_db)]
+
+
+def optional_user(
+    request: Request, db: Db, authorization: Annotated[str | None, Header()] = None
+) -> User | None:
+    """The user behind a bearer token or a session cookie, or None."""
+    settings: Settings = request.app.state.settings
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, "the Authorization header must be 'Bearer <token>'")
+        found = resolve_session(db, token.strip(), "bearer", settings)
+        db.commit()
+        if found is None:
+            raise HTTPException(401, "the token is unknown or has expired")
+        return found.user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    found = resolve_session(db, cookie, "cookie", settings)
+    db.commit()
+    if found is None:
+        return None
+    # A browser session may change data only with the CSRF token of the page it was given.
+    if request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
+        if request.headers.get("x-csrf-token") != found.csrf_token:
+            raise HTTPException(403, "missing or wrong X-CSRF-Token for a cookie session")
+    request.state.csrf_token = found.csrf_token
+    return found.user
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]

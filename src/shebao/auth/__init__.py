@@ -1,0 +1,1 @@
+"""Accounts, sessions and the one authorization helper every service uses."""

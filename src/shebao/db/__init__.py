@@ -1,0 +1,1 @@
+"""Database: one engine and session factory for SQLite and PostgreSQL, and the migrations."""

@@ -1,0 +1,1 @@
+"""Server-rendered pages for citizens, employers, clerks, supervisors, analysts and admins."""
