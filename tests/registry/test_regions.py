@@ -196,7 +196,7 @@ def test_counties_of_city_and_nation() -> None:
 def test_malformed_codes_raise_input_error(bad: object) -> None:
     for fn in (get_region, children, ancestors, counties_of, province_index):
         with pytest.raises(InputError) as e:
-            fn(bad)  # type: ignore[operator]
+            fn(bad)  # type: ignore[arg-type]
         assert e.value.field == "region_code"
         assert "6 digits" in e.value.reason
     with pytest.raises(InputError):
