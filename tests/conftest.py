@@ -17,9 +17,9 @@ from sqlalchemy.engine import make_url
 
 from shebao.api.app import create_app
 from shebao.config import Settings
-from shebao.db.models import Base
 from shebao.db.engine import get_engine
 from shebao.db.migrate import upgrade
+from shebao.db.models import Base
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get("SHEBAO_TEST_DATABASE_URL")

@@ -65,8 +65,10 @@ def test_supervisor_reads_but_may_not_write(client: TestClient, world) -> None:
 
 def test_citizen_sees_only_their_own_record(client: TestClient, world) -> None:
     citizen = bearer(client, "citizen-liu")
-    assert client.get(f"/api/v1/persons/{world.jinjiang_person}", headers=citizen).status_code == 200
-    assert client.get(f"/api/v1/persons/{world.wuhou_person}", headers=citizen).status_code == 404
+    own = client.get(f"/api/v1/persons/{world.jinjiang_person}", headers=citizen)
+    assert own.status_code == 200
+    other = client.get(f"/api/v1/persons/{world.wuhou_person}", headers=citizen)
+    assert other.status_code == 404
 
 
 def test_analyst_sees_no_personal_records(client: TestClient, world) -> None:
@@ -115,7 +117,7 @@ def test_bad_registrations_are_refused_naming_the_field(
 
 def test_duplicates_and_out_of_region_registrations_are_refused(client: TestClient, world) -> None:
     clerk = bearer(client, "clerk-jinjiang")
-    person = {"identity_number": "11010519491231002X", "name": "王", "hukou_region": "110105",
+    person = {"identity_number": "11010519491231002X", "name": "王", "hukou_region": "511324",
               "residence_region": "510104"}
     assert client.post("/api/v1/persons", json=person, headers=clerk).status_code == 201
     again = client.post("/api/v1/persons", json=person, headers=clerk)

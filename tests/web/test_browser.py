@@ -26,7 +26,7 @@ CHROMIUM = shutil.which("chromium")
 
 pytestmark = pytest.mark.browser
 if CHROMIUM is None and not IN_CI:
-    pytestmark = [pytest.mark.browser, pytest.mark.skip(reason="Debian's chromium is not installed")]
+    pytestmark = [pytest.mark.browser, pytest.mark.skip(reason="Debian's chromium is missing")]
 
 
 def _free_port() -> int:

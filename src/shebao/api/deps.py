@@ -60,9 +60,12 @@ def optional_user(
     if found is None:
         return None
     # A browser session may change data only with the CSRF token of the page it was given.
-    if request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
-        if request.headers.get("x-csrf-token") != found.csrf_token:
-            raise HTTPException(403, "missing or wrong X-CSRF-Token for a cookie session")
+    if (
+        request.method in UNSAFE_METHODS
+        and request.url.path.startswith("/api/")
+        and request.headers.get("x-csrf-token") != found.csrf_token
+    ):
+        raise HTTPException(403, "missing or wrong X-CSRF-Token for a cookie session")
     request.state.csrf_token = found.csrf_token
     return found.user
 

@@ -35,9 +35,13 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    url = url or get_settings().database_url
+    """The engine for `url`, default the configured database; one per URL per process."""
+    return _engine(url or get_settings().database_url)
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -50,9 +54,13 @@ def get_engine(url: str | None = None) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-@lru_cache(maxsize=8)
 def get_sessionmaker(url: str | None = None) -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+    return _sessionmaker(url or get_settings().database_url)
+
+
+@lru_cache(maxsize=8)
+def _sessionmaker(url: str) -> sessionmaker[Session]:
+    return sessionmaker(bind=_engine(url), expire_on_commit=False)
 
 
 @contextmanager

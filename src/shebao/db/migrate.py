@@ -14,7 +14,8 @@ from shebao.db.engine import get_engine
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(files("shebao.db") / "migrations"))
-    config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
+    url = url or get_settings().database_url
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
