@@ -18,14 +18,15 @@ install: $(INSTALLED)
 run: install
 	$(BIN)/shebao demo
 
-# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
-# Installed when missing and this user may install packages; otherwise the browser tests
-# say why they skip (and fail under CI=true).
+# Debian's Chromium and a Chinese font for the browser tests (Playwright cannot download its
+# own browser here). Installed when missing and this user may install packages; otherwise the
+# browser tests say why they skip (and fail under CI=true).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is not installed and cannot be installed here: browser tests will skip"; fi; }
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	else echo "chromium or a Chinese font is missing and cannot be installed: browser tests skip"; fi
 
 test: install browser
 	$(BIN)/python -m pytest

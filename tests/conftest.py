@@ -87,3 +87,22 @@ def settings(database_url: str) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many PostgreSQL and browser tests ran, so CI output shows they did."""
+    for marker, label in (("postgres", "PostgreSQL"), ("browser", "browser")):
+        outcomes: dict[str, int] = {}
+        names: list[str] = []
+        for outcome in ("passed", "failed", "skipped", "error"):
+            for report in terminalreporter.stats.get(outcome, []):
+                if report.when != "call" and outcome == "passed":
+                    continue
+                if marker in getattr(report, "keywords", {}):
+                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                    if outcome == "passed" and marker == "browser":
+                        names.append(report.nodeid.rsplit("::", 1)[-1])
+        summary = ", ".join(f"{n} {o}" for o, n in outcomes.items()) or "none collected"
+        terminalreporter.write_line(f"{label} tests: {summary}")
+        if names:
+            terminalreporter.write_line(f"  {', '.join(names)}")
