@@ -727,7 +727,12 @@ class ParameterSet:
         """Value in force: scenario, else the province's override, else the national value."""
         node = self.node(name)
         if node.derived_from is not None:
-            src = self.resolve(node.derived_from, on, province, scenario, region_label)
+            try:
+                src = self.resolve(node.derived_from, on, province, scenario, region_label)
+            except InputError as exc:
+                raise InputError(
+                    exc.field, f"{name} (derived from {node.derived_from}): {exc.reason}"
+                ) from None
             value = src.value / node.divide_by
             if node.unit in MONEY_UNITS:
                 value = _round_half_up(value)
