@@ -354,11 +354,25 @@ def _parse_bounds(raw: Any, file: str, name: str, errors: list[str]) -> tuple[Bo
     return tuple(out)
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML, except an impossible date (2020-13-01) stays text for a clear error later."""
+
+
+def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def _read_yaml(path: Path, errors: list[str]) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
+            return yaml.load(fh, Loader=_Loader)  # _Loader is a SafeLoader
+    except (yaml.YAMLError, ValueError) as exc:
         errors.append(f"{path}: not valid YAML: {exc}")
         return None
 
@@ -525,8 +539,12 @@ def _load_region_file(
             source=f"region {province}",
             errors=errors,
         )
-        for dv in series:
-            _check_override_value(node, file, dv.effective_from, dv.value, errors)
+        for i, dv in enumerate(series):
+            # A value stays in force until the next one: every bound of that period applies.
+            until = (
+                series[i + 1].effective_from - dt.timedelta(days=1) if i + 1 < len(series) else None
+            )
+            _check_override_value(node, file, dv.effective_from, dv.value, errors, until=until)
         if len(errors) == before:
             out[name] = series
     return out
@@ -617,11 +635,22 @@ def load_parameters(
         scen_p = DEFAULT_SCENARIOS
     else:
         scen_p = root_p.parent / "scenarios" if (root_p.parent / "scenarios").is_dir() else None
-    return _load_cached(str(root_p), str(scen_p) if scen_p else None)
+    return _load_cached(str(root_p), str(scen_p) if scen_p else None, _fingerprint(root_p, scen_p))
+
+
+def _fingerprint(*dirs: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and mtimes of the YAML files: an edited file is reloaded, not served stale."""
+    out = []
+    for d in dirs:
+        if d is not None and d.is_dir():
+            for f in sorted(d.rglob("*.yaml")):
+                st = f.stat()
+                out.append((str(f), st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 @lru_cache(maxsize=16)
-def _load_cached(root: str, scenarios: str | None) -> ParameterSet:
+def _load_cached(root: str, scenarios: str | None, _stamp: tuple = ()) -> ParameterSet:
     nodes, regions, scen, errors = _collect(Path(root), Path(scenarios) if scenarios else None)
     if errors:
         raise ParameterError("\n".join(errors))
