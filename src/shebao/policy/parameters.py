@@ -635,7 +635,9 @@ def load_parameters(
         scen_p = DEFAULT_SCENARIOS
     else:
         scen_p = root_p.parent / "scenarios" if (root_p.parent / "scenarios").is_dir() else None
-    return _load_cached(str(root_p), str(scen_p) if scen_p else None, _fingerprint(root_p, scen_p))
+    # Shipped files do not change while running: skip the stat walk on the hot path.
+    stamp = () if root is None and scenarios is None else _fingerprint(root_p, scen_p)
+    return _load_cached(str(root_p), str(scen_p) if scen_p else None, stamp)
 
 
 def _fingerprint(*dirs: Path | None) -> tuple[tuple[str, int, int], ...]:
