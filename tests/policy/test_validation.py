@@ -104,7 +104,7 @@ def test_missing_reference_fails(tree: Path) -> None:
         tree / "national" / "extra.yaml",
         "thing:\n  description: d\n  unit: ratio\n  values:\n    2020-01-01: 1\n",
     )
-    with pytest.raises(ParameterError, match="extra.thing: missing `reference`"):
+    with pytest.raises(ParameterError, match=r"extra\.thing: missing `reference`"):
         load_parameters(tree)
 
 
@@ -131,7 +131,7 @@ def test_region_override_of_unknown_parameter_fails(tree: Path) -> None:
         tree / "regions" / "440000" / "employee_medical.yaml",
         "employer_ratio:\n  reference: r\n  values:\n    2021-01-01: 0.07\n",
     )
-    with pytest.raises(ParameterError, match="employee_medical.employer_ratio: unknown parameter"):
+    with pytest.raises(ParameterError, match=r"employee_medical\.employer_ratio: unknown parameter"):
         load_parameters(tree)
 
 
