@@ -131,7 +131,8 @@ def test_region_override_of_unknown_parameter_fails(tree: Path) -> None:
         tree / "regions" / "440000" / "employee_medical.yaml",
         "employer_ratio:\n  reference: r\n  values:\n    2021-01-01: 0.07\n",
     )
-    with pytest.raises(ParameterError, match=r"employee_medical\.employer_ratio: unknown parameter"):
+    unknown = r"employee_medical\.employer_ratio: unknown parameter"
+    with pytest.raises(ParameterError, match=unknown):
         load_parameters(tree)
 
 
