@@ -220,3 +220,13 @@ def test_unknown_code_raises_input_error() -> None:
 def test_table_is_loaded_once() -> None:
     assert regions._table() is regions._table()
     assert all_regions() is not all_regions()  # callers get their own list
+
+
+@pytest.mark.parametrize("scope", ["000000", "510000", "510100", "510104", "440300", "441900"])
+def test_scope_prefix_agrees_with_is_within(scope: str) -> None:
+    from shebao.registry.regions import all_regions, scope_prefix
+
+    prefix = scope_prefix(scope)
+    for region in all_regions():
+        if region.level == "county":
+            assert region.code.startswith(prefix) == is_within(region.code, scope), region.code

@@ -14,9 +14,7 @@ from sqlalchemy.orm import Session
 
 from shebao.auth.models import Role, User
 from shebao.registry.models import Employer, Person
-from shebao.registry.regions import is_within
-
-NATION = "000000"
+from shebao.registry.regions import is_within, scope_prefix
 
 # Which roles hold which permission. The reliability suite checks every endpoint against it.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -69,17 +67,6 @@ def may_reach_employer(user: User, employer: Employer) -> bool:
     return may_reach_region(user, employer.region_code)
 
 
-def region_prefix(region_code: str) -> str:
-    """The code prefix shared by a region and everything below it (GB/T 2260)."""
-    if region_code == NATION:
-        return ""
-    if region_code.endswith("0000"):
-        return region_code[:2]
-    if region_code.endswith("00"):
-        return region_code[:4]
-    return region_code
-
-
 def scoped_persons(user: User) -> Select[tuple[Person]]:
     """A query of the persons this user may see, for searches and lists."""
     query = select(Person)
@@ -87,7 +74,7 @@ def scoped_persons(user: User) -> Select[tuple[Person]]:
         return query.where(Person.id == (user.person_id or -1))
     if user.role == Role.employer:
         return query.where(Person.id == -1)
-    return query.where(Person.residence_region.startswith(region_prefix(user.region_code)))
+    return query.where(Person.residence_region.startswith(scope_prefix(user.region_code)))
 
 
 def person_for(db: Session, user: User, person_id: int, permission: str) -> Person:

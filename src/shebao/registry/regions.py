@@ -173,6 +173,18 @@ def is_within(code: str, scope: str) -> bool:
     return False
 
 
+def scope_prefix(scope: str) -> str:
+    """The code prefix of everything within `scope`, for database queries (LIKE 'prefix%').
+
+    It agrees with `is_within` for every scope a staff account can hold: the nation (""),
+    a province (two digits), a city (four) or a county (all six).
+    """
+    if _check_format(scope) == NATION:
+        return ""
+    level = get_region(scope).level
+    return scope[:2] if level == "province" else scope[:4] if level == "city" else scope
+
+
 def counties_of(code: str) -> list[Region]:
     """All county-level divisions below a province or city ("000000": all in the table)."""
     if _check_format(code) == NATION:

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from shebao.api.deps import SESSION_COOKIE, Db, optional_user
 from shebao.auth import service as auth_service
-from shebao.auth.authz import has_permission, region_prefix, scoped_persons
+from shebao.auth.authz import has_permission, scoped_persons
 from shebao.auth.models import Role, User
 from shebao.registry.models import Employer, Person
-from shebao.registry.regions import get_region
+from shebao.registry.regions import get_region, scope_prefix
 from shebao.registry.schemas import PersonOut
 from shebao.registry.service import search_persons
 from shebao.web.i18n import LANG_COOKIE, LANGUAGES, language_of, translator
@@ -146,7 +146,7 @@ def home(
         if q is not None:
             context["results"] = [PersonOut.of(p) for p in search_persons(db, user, q.strip())]
     if user.role in (Role.supervisor, Role.analyst, Role.admin):
-        prefix = region_prefix(user.region_code)
+        prefix = scope_prefix(user.region_code)
         context["overview"] = {
             "persons": db.scalar(select(func.count()).select_from(scoped_persons(user).subquery())),
             "employers": db.scalar(
