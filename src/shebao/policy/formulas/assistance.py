@@ -44,8 +44,12 @@ def dibao(
     eligible = (income < threshold) & ~disq
     top_up = np.where(eligible, threshold - income, 0).astype(np.int64)
     near = ~eligible & ~disq & (income < near_dibao_multiple * threshold)
-    return {"eligible": eligible, "top_up": top_up, "near_dibao": near,
-            "per_capita_income": income / size}
+    return {
+        "eligible": eligible,
+        "top_up": top_up,
+        "near_dibao": near,
+        "per_capita_income": income / size,
+    }
 
 
 def extreme_poverty_standard(
@@ -64,8 +68,13 @@ def explain_dibao(
     near_dibao_multiple: float = 1.5,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one household's means test."""
-    r = dibao(household_income, household_size, dibao_standard, asset_disqualified,
-              near_dibao_multiple=near_dibao_multiple)
+    r = dibao(
+        household_income,
+        household_size,
+        dibao_standard,
+        asset_disqualified,
+        near_dibao_multiple=near_dibao_multiple,
+    )
     return [
         {
             "step": "Per-capita monthly income of the household",

@@ -236,8 +236,9 @@ def resident_pension_contribution(
     t = as_fen(tier)
     if np.any(~np.isin(t, np.asarray(resident_pension_tiers, dtype=np.int64))):
         raise InputError("tier", "not one of the province's contribution tiers")
-    subsidy = np.where(t >= resident_subsidy_high_from_tier, resident_subsidy_high,
-                       resident_subsidy_low).astype(np.int64)
+    subsidy = np.where(
+        t >= resident_subsidy_high_from_tier, resident_subsidy_high, resident_subsidy_low
+    ).astype(np.int64)
     return {"person_to_account": t, "subsidy_to_account": subsidy, "to_account": t + subsidy}
 
 
@@ -266,12 +267,17 @@ def explain_employee_contributions(
     employer_relief_factor: float = 1.0,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one employee's monthly pension bill."""
-    lo, hi = base_bounds(average_wage, base_floor_ratio=base_floor_ratio,
-                         base_cap_ratio=base_cap_ratio)
-    base = int(contribution_base(wage, average_wage, base_floor_ratio=base_floor_ratio,
-                                 base_cap_ratio=base_cap_ratio))
+    lo, hi = base_bounds(
+        average_wage, base_floor_ratio=base_floor_ratio, base_cap_ratio=base_cap_ratio
+    )
+    base = int(
+        contribution_base(
+            wage, average_wage, base_floor_ratio=base_floor_ratio, base_cap_ratio=base_cap_ratio
+        )
+    )
     lines = employee_pension_contributions(
-        base, pension_employer_rate=pension_employer_rate,
+        base,
+        pension_employer_rate=pension_employer_rate,
         pension_employee_rate=pension_employee_rate,
         employer_relief_factor=employer_relief_factor,
     )

@@ -36,8 +36,12 @@ def injury_own_wage(
     own_wage_cap_ratio: float = 3.0,
 ) -> NDArray[np.int64]:
     """Own wage = average monthly contribution wage of the 12 months before, within 60–300%."""
-    return contribution_base(wage_12m_average, average_wage, base_floor_ratio=own_wage_floor_ratio,
-                             base_cap_ratio=own_wage_cap_ratio)
+    return contribution_base(
+        wage_12m_average,
+        average_wage,
+        base_floor_ratio=own_wage_floor_ratio,
+        base_cap_ratio=own_wage_cap_ratio,
+    )
 
 
 def _grade(grade: ArrayLike) -> NDArray[np.int64]:
@@ -71,8 +75,9 @@ def disability_benefits(
     allowance = round_half_up_fen(w * ratio)
     if minimum_wage is not None:
         mw = as_fen(minimum_wage)
-        allowance = np.where(g <= allowance_minimum_wage_grades, np.maximum(allowance, mw),
-                             allowance)
+        allowance = np.where(
+            g <= allowance_minimum_wage_grades, np.maximum(allowance, mw), allowance
+        )
     return {"one_off_subsidy": subsidy.astype(np.int64), "monthly_allowance": allowance}
 
 
@@ -105,8 +110,11 @@ def death_benefits(
     if np.any((types == DEPENDANT_SPOUSE).sum(axis=-1) > 1):
         raise InputError("dependant_types", "at most one spouse")
     lone = np.asarray(dependant_lone, dtype=bool) & (types != DEPENDANT_NONE)
-    ratio = np.select([types == DEPENDANT_SPOUSE, types == DEPENDANT_OTHER],
-                      [survivor_spouse_ratio, survivor_other_ratio], 0.0)
+    ratio = np.select(
+        [types == DEPENDANT_SPOUSE, types == DEPENDANT_OTHER],
+        [survivor_spouse_ratio, survivor_other_ratio],
+        0.0,
+    )
     ratio = ratio + np.where(lone, survivor_lone_extra_ratio, 0.0)
     w = wage[..., None]
     each = round_half_up_fen(w * ratio)
@@ -138,20 +146,31 @@ def explain_disability(
     allowance_minimum_wage_grades: int = 4,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one disability award."""
-    own = int(injury_own_wage(wage_12m_average, average_wage,
-                              own_wage_floor_ratio=own_wage_floor_ratio,
-                              own_wage_cap_ratio=own_wage_cap_ratio))
-    r = disability_benefits(grade, own, one_off_subsidy_months=one_off_subsidy_months,
-                            monthly_allowance_ratios=monthly_allowance_ratios,
-                            minimum_wage=minimum_wage,
-                            allowance_minimum_wage_grades=allowance_minimum_wage_grades)
+    own = int(
+        injury_own_wage(
+            wage_12m_average,
+            average_wage,
+            own_wage_floor_ratio=own_wage_floor_ratio,
+            own_wage_cap_ratio=own_wage_cap_ratio,
+        )
+    )
+    r = disability_benefits(
+        grade,
+        own,
+        one_off_subsidy_months=one_off_subsidy_months,
+        monthly_allowance_ratios=monthly_allowance_ratios,
+        minimum_wage=minimum_wage,
+        allowance_minimum_wage_grades=allowance_minimum_wage_grades,
+    )
     g = int(grade)
     return [
         {
             "step": "Own wage: 12-month average contribution wage within 60–300% of average",
             "formula": "min(max(wage, A × floor), A × cap)",
-            "inputs": {"wage_12m_average": int(wage_12m_average),
-                       "average_wage": int(average_wage)},
+            "inputs": {
+                "wage_12m_average": int(wage_12m_average),
+                "average_wage": int(average_wage),
+            },
             "parameters": ["own_wage_floor_ratio", "own_wage_cap_ratio"],
             "result": own,
         },

@@ -120,10 +120,22 @@ def explain_claim(
     **parameters: Any,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one claim's settlement (parameters as in settle_claim)."""
-    r = {k: v.item() for k, v in settle_claim(
-        amount_class_a, amount_class_b, amount_class_c, hospital_level, deductible_remaining,
-        fund_paid_ytd, resident, dibao, ci_deductible_remaining, ci_paid_ytd, **parameters,
-    ).items()}
+    r = {
+        k: v.item()
+        for k, v in settle_claim(
+            amount_class_a,
+            amount_class_b,
+            amount_class_c,
+            hospital_level,
+            deductible_remaining,
+            fund_paid_ytd,
+            resident,
+            dibao,
+            ci_deductible_remaining,
+            ci_paid_ytd,
+            **parameters,
+        ).items()
+    }
     return [
         {
             "step": "Policy-range amount: class A in full, class B less its first self-pay part",
@@ -149,8 +161,11 @@ def explain_claim(
         {
             "step": "Critical-illness insurance (residents) on the in-range self-burden",
             "formula": "round((in range − fund − CI deductible) × (rate + dibao extra))",
-            "inputs": {"resident": resident, "dibao": dibao,
-                       "ci_deductible_remaining": ci_deductible_remaining},
+            "inputs": {
+                "resident": resident,
+                "dibao": dibao,
+                "ci_deductible_remaining": ci_deductible_remaining,
+            },
             "parameters": ["ci_rate", "ci_dibao_extra_rate", "ci_annual_cap"],
             "result": r["critical_illness"],
         },

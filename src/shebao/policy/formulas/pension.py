@@ -34,12 +34,16 @@ def average_contribution_index(
     """
     b = np.asarray(yearly_bases, dtype=np.float64)
     a = np.asarray(yearly_average_wages, dtype=np.float64)
-    valid = np.ones(np.broadcast(b, a).shape, dtype=bool) if mask is None else np.asarray(
-        mask, dtype=bool
+    valid = (
+        np.ones(np.broadcast(b, a).shape, dtype=bool)
+        if mask is None
+        else np.asarray(mask, dtype=bool)
     )
     valid = valid & (a > 0)
-    w = np.ones_like(valid, dtype=np.float64) if weights is None else np.asarray(
-        weights, dtype=np.float64
+    w = (
+        np.ones_like(valid, dtype=np.float64)
+        if weights is None
+        else np.asarray(weights, dtype=np.float64)
     )
     w = np.where(valid, w, 0.0)
     ratio = np.where(valid, b / np.where(a > 0, a, 1.0), 0.0)
@@ -87,9 +91,7 @@ def account_divisor(
     return round_half_up(np.interp(a, ages, vals), 1)
 
 
-def account_pension(
-    account_balance: ArrayLike, divisor: ArrayLike
-) -> NDArray[np.int64]:
+def account_pension(account_balance: ArrayLike, divisor: ArrayLike) -> NDArray[np.int64]:
     """Individual-account pension = balance ÷ divisor, rounded to the fen."""
     d = np.asarray(divisor, dtype=np.float64)
     if np.any(d <= 0):
@@ -139,17 +141,25 @@ def pension_award(
     `contribution_months` counts ALL months including the deemed ones (N in the basic
     pension); `deemed_months` are the pre-account months that earn the transitional part.
     """
-    basic = basic_pension(average_wage, average_index, contribution_months,
-                          basic_accrual_rate=basic_accrual_rate)
+    basic = basic_pension(
+        average_wage, average_index, contribution_months, basic_accrual_rate=basic_accrual_rate
+    )
     divisor = account_divisor(retirement_age_months, account_divisor_table=account_divisor_table)
     account = account_pension(account_balance, divisor)
     trans = transitional_pension(
-        average_wage, average_index, deemed_months,
+        average_wage,
+        average_index,
+        deemed_months,
         transitional_coefficient=transitional_coefficient,
         transitional_index_floor=transitional_index_floor,
     )
-    return {"basic": basic, "account": account, "transitional": trans,
-            "divisor": divisor, "total": basic + account + trans}
+    return {
+        "basic": basic,
+        "account": account,
+        "transitional": trans,
+        "divisor": divisor,
+        "total": basic + account + trans,
+    }
 
 
 def indexation_increase(
@@ -179,9 +189,13 @@ def indexation_increase(
     for threshold in sorted(indexation_age_tilts or {}):
         tilt = np.where(age >= threshold, int(indexation_age_tilts[threshold]), tilt)
     linked, pct = np.broadcast_to(linked, shape), np.broadcast_to(pct, shape)
-    return {"flat": flat, "years_linked": linked.astype(np.int64),
-            "percentage": pct.astype(np.int64), "age_tilt": tilt,
-            "increase": flat + linked + pct + tilt}
+    return {
+        "flat": flat,
+        "years_linked": linked.astype(np.int64),
+        "percentage": pct.astype(np.int64),
+        "age_tilt": tilt,
+        "increase": flat + linked + pct + tilt,
+    }
 
 
 def resident_pension(
@@ -212,25 +226,36 @@ def explain_pension_award(
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one pension award."""
     r = pension_award(
-        average_wage, average_index, contribution_months, account_balance,
-        retirement_age_months, deemed_months, account_divisor_table=account_divisor_table,
-        basic_accrual_rate=basic_accrual_rate, transitional_coefficient=transitional_coefficient,
+        average_wage,
+        average_index,
+        contribution_months,
+        account_balance,
+        retirement_age_months,
+        deemed_months,
+        account_divisor_table=account_divisor_table,
+        basic_accrual_rate=basic_accrual_rate,
+        transitional_coefficient=transitional_coefficient,
         transitional_index_floor=transitional_index_floor,
     )
     return [
         {
             "step": "Basic pension from the pooled fund, rounded to the fen",
             "formula": "W × (1 + Ī)/2 × N × 1%, N = months / 12",
-            "inputs": {"W": int(average_wage), "Ī": float(average_index),
-                       "months": int(contribution_months)},
+            "inputs": {
+                "W": int(average_wage),
+                "Ī": float(average_index),
+                "months": int(contribution_months),
+            },
             "parameters": ["basic_accrual_rate"],
             "result": int(r["basic"]),
         },
         {
             "step": "Divisor for the retirement age (linear between whole ages, to 0.1 month)",
             "formula": "table(age) interpolated",
-            "inputs": {"age_years": retirement_age_months // 12,
-                       "extra_months": retirement_age_months % 12},
+            "inputs": {
+                "age_years": retirement_age_months // 12,
+                "extra_months": retirement_age_months % 12,
+            },
             "parameters": ["account_divisor_table"],
             "result": float(r["divisor"]),
         },
@@ -244,8 +269,11 @@ def explain_pension_award(
         {
             "step": "Transitional pension for deemed (pre-account) years, rounded to the fen",
             "formula": "W × Ī × deemed years × k",
-            "inputs": {"W": int(average_wage), "Ī": float(average_index),
-                       "deemed_months": int(deemed_months)},
+            "inputs": {
+                "W": int(average_wage),
+                "Ī": float(average_index),
+                "deemed_months": int(deemed_months),
+            },
             "parameters": ["transitional_coefficient", "transitional_index_floor"],
             "result": int(r["transitional"]),
         },

@@ -209,7 +209,10 @@ def explain_retirement(
         {
             "step": "Birth months since the first birth month the reform affects",
             "formula": "b = birth month − first affected birth month",
-            "inputs": {"birth_month": format_month(birth_month), "first_affected": format_month(first)},
+            "inputs": {
+                "birth_month": format_month(birth_month),
+                "first_affected": format_month(first),
+            },
             "parameters": [f"first_affected_birth_month_{key}"],
             "result": b,
         },

@@ -75,9 +75,7 @@ def largest_remainder(total: int, weights: ArrayLike) -> NDArray[np.int64]:
     return np.asarray(parts, dtype=np.int64).reshape(np.shape(weights))
 
 
-def largest_remainder_rows(
-    total: ArrayLike, shares: ArrayLike
-) -> NDArray[np.int64]:
+def largest_remainder_rows(total: ArrayLike, shares: ArrayLike) -> NDArray[np.int64]:
     """Vectorized largest-remainder split of each row's integer `total` by float `shares`.
 
     `shares` has a trailing axis of parts (non-negative, not all zero per row); `total` is

@@ -79,13 +79,18 @@ def explain_unemployment(
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one unemployment claim."""
     e = unemployment_entitlement_months(
-        contribution_months, carried_over_months,
+        contribution_months,
+        carried_over_months,
         duration_band_min_years=duration_band_min_years,
-        duration_band_months=duration_band_months, max_total_months=max_total_months,
+        duration_band_months=duration_band_months,
+        max_total_months=max_total_months,
         min_contribution_months=min_contribution_months,
     )
-    amount = int(unemployment_benefit_monthly(
-        minimum_wage, urban_dibao, unemployment_benefit_ratio=unemployment_benefit_ratio))
+    amount = int(
+        unemployment_benefit_monthly(
+            minimum_wage, urban_dibao, unemployment_benefit_ratio=unemployment_benefit_ratio
+        )
+    )
     return [
         {
             "step": "Eligible: at least the minimum contribution months",
