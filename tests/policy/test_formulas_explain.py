@@ -125,6 +125,11 @@ def test_other_explanations() -> None:
     )
     _check_steps(claim)
     assert claim[-1]["result"] == 1_908_500
+    death = injury.explain_death_benefits(
+        500_000, 800_000, 5_000_000, [1, 2, 2, 2], [False, True, False, False]
+    )
+    _check_steps(death)
+    assert death[-1]["result"] == {"total": 500_000, "capped": True}
     _check_steps(assistance.explain_dibao(100_000, 3, 80_000))
     _check_steps(transfer.explain_transfer([300_000, 400_000], [12, 12], [1997, 1998], 5))
     ca = central_adjustment.explain_central_adjustment(
@@ -182,6 +187,17 @@ def test_months_round_trip() -> None:
             "unemployment_benefit_ratio",
         ),
         (lambda: injury.disability_benefits(11, 100_000), "grade"),
+        (
+            lambda: contributions.work_injury_rate(
+                1,
+                0.8,
+                work_injury_class_rates=[0.01] * 8,
+                experience_factor_bands={1: [1, 1.2, 1.5]},
+            ),
+            "experience_factor",
+        ),
+        (lambda: pension.basic_pension(1000, float("nan"), 12), "average_index"),
+        (lambda: contributions.late_fee(float("inf"), 1), "amount"),
         (lambda: injury.death_benefits(100, 100, 100, [1, 1], [False, False]), "dependant_types"),
         (
             lambda: medical.settle_claim(

@@ -154,13 +154,25 @@ def work_injury_rate(
     experience_factor: ArrayLike = 1.0,
     *,
     work_injury_class_rates: Sequence[float],
+    experience_factor_bands: Mapping[int, Sequence[float]] | None = None,
 ) -> NDArray[np.float64]:
-    """Employer rate = base rate of the industry risk class (1..8) × experience-rating factor."""
+    """Employer rate = base rate of the industry risk class (1..8) × experience-rating factor.
+
+    Experience rating uses fixed bands, not a range (人社部发〔2015〕71号: class 1 → 1, 1.2,
+    1.5; classes 2–8 → 1, 1.2, 1.5, 0.8, 0.5); pass `experience_factor_bands` to refuse others.
+    """
     c = np.asarray(risk_class, dtype=np.int64)
     rates = np.asarray(work_injury_class_rates, dtype=np.float64)
     if np.any((c < 1) | (c > len(rates))):
         raise InputError("risk_class", f"risk class must be 1..{len(rates)}")
-    return rates[c - 1] * np.asarray(experience_factor, dtype=np.float64)
+    f = np.asarray(experience_factor, dtype=np.float64)
+    if experience_factor_bands is not None:
+        ok = np.zeros(np.broadcast(c, f).shape, dtype=bool)
+        for cls, bands in experience_factor_bands.items():
+            ok |= (c == int(cls)) & np.isin(np.round(f, 6), np.round(np.asarray(bands), 6))
+        if not np.all(ok):
+            raise InputError("experience_factor", "not one of the risk class's fixed bands")
+    return rates[c - 1] * f
 
 
 def work_injury_contribution(
@@ -169,11 +181,15 @@ def work_injury_contribution(
     experience_factor: ArrayLike = 1.0,
     *,
     work_injury_class_rates: Sequence[float],
+    experience_factor_bands: Mapping[int, Sequence[float]] | None = None,
     employer_relief_factor: ArrayLike = 1.0,
 ) -> dict[str, NDArray[np.int64]]:
     """Work injury: employer only, class rate × experience factor, into the pooled fund."""
     rate = work_injury_rate(
-        risk_class, experience_factor, work_injury_class_rates=work_injury_class_rates
+        risk_class,
+        experience_factor,
+        work_injury_class_rates=work_injury_class_rates,
+        experience_factor_bands=experience_factor_bands,
     )
     return {"employer_to_pool": contribution_line(base, rate, employer_relief_factor)}
 

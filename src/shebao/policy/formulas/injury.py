@@ -189,3 +189,69 @@ def explain_disability(
             "result": int(r["monthly_allowance"]),
         },
     ]
+
+
+def explain_death_benefits(
+    deceased_wage: int,
+    average_monthly_wage: int,
+    urban_disposable_income: int,
+    dependant_types: Sequence[int],
+    dependant_lone: Sequence[bool],
+    *,
+    funeral_grant_months: int = 6,
+    survivor_spouse_ratio: float = 0.4,
+    survivor_other_ratio: float = 0.3,
+    survivor_lone_extra_ratio: float = 0.1,
+    death_grant_multiple: int = 20,
+) -> list[dict[str, Any]]:
+    """Step-by-step account of one death case's benefits."""
+    r = death_benefits(
+        deceased_wage,
+        average_monthly_wage,
+        urban_disposable_income,
+        list(dependant_types),
+        list(dependant_lone),
+        funeral_grant_months=funeral_grant_months,
+        survivor_spouse_ratio=survivor_spouse_ratio,
+        survivor_other_ratio=survivor_other_ratio,
+        survivor_lone_extra_ratio=survivor_lone_extra_ratio,
+        death_grant_multiple=death_grant_multiple,
+    )
+    return [
+        {
+            "step": "Funeral grant",
+            "formula": "months × local average monthly wage",
+            "inputs": {"average_monthly_wage": int(average_monthly_wage)},
+            "parameters": ["funeral_grant_months"],
+            "result": int(r["funeral_grant"]),
+        },
+        {
+            "step": "One-off death grant",
+            "formula": "multiple × previous year's national per-capita urban disposable income",
+            "inputs": {"urban_disposable_income": int(urban_disposable_income)},
+            "parameters": ["death_grant_multiple"],
+            "result": int(r["death_grant"]),
+        },
+        {
+            "step": "Survivors' monthly pensions, each rounded to the fen",
+            "formula": "wage × (spouse 40% | other 30%, +10% lone elder or orphan)",
+            "inputs": {
+                "deceased_wage": int(deceased_wage),
+                "dependant_types": [int(t) for t in dependant_types],
+                "dependant_lone": [bool(x) for x in dependant_lone],
+            },
+            "parameters": [
+                "survivor_spouse_ratio",
+                "survivor_other_ratio",
+                "survivor_lone_extra_ratio",
+            ],
+            "result": r["survivor_pensions"].tolist(),
+        },
+        {
+            "step": "Total capped at the deceased's wage (split by largest remainder if cut)",
+            "formula": "min(Σ pensions, wage)",
+            "inputs": {},
+            "parameters": [],
+            "result": {"total": int(r["survivor_total"]), "capped": bool(r["survivor_capped"])},
+        },
+    ]

@@ -117,9 +117,23 @@ def explain_claim(
     dibao: bool = False,
     ci_deductible_remaining: int = 0,
     ci_paid_ytd: int = 0,
-    **parameters: Any,
+    *,
+    class_b_self_pay_ratio: float = 0.1,
+    reimbursement_rates_by_level: Sequence[float],
+    annual_fund_cap: int,
+    ci_rate: float = 0.6,
+    ci_dibao_extra_rate: float = 0.05,
+    ci_annual_cap: int | None = None,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one claim's settlement (parameters as in settle_claim)."""
+    parameters = {
+        "class_b_self_pay_ratio": class_b_self_pay_ratio,
+        "reimbursement_rates_by_level": reimbursement_rates_by_level,
+        "annual_fund_cap": annual_fund_cap,
+        "ci_rate": ci_rate,
+        "ci_dibao_extra_rate": ci_dibao_extra_rate,
+        "ci_annual_cap": ci_annual_cap,
+    }
     r = {
         k: v.item()
         for k, v in settle_claim(

@@ -66,6 +66,8 @@ def basic_pension(
     w = as_fen(average_wage)
     idx = np.asarray(average_index, dtype=np.float64)
     n = np.asarray(contribution_months, dtype=np.float64) / 12.0
+    if np.any(np.isnan(idx)):
+        raise InputError("average_index", "no contribution year to average over")
     if np.any(idx < 0) or np.any(n < 0):
         raise InputError("average_index", "index and months cannot be negative")
     return round_half_up_fen(w * (1.0 + idx) / 2.0 * n * basic_accrual_rate)

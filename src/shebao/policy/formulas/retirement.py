@@ -8,6 +8,10 @@ reached, i.e. birth month + age in months. china.md's published examples fix thi
 1965-01, age 60y1m (721 months) → retire 2025-02 = 1965-01 + 721 months; 1971-04 (women 55,
 delay 4) → 2026-08. Pension payment normally begins the month after; that is the award's
 business, not this module's.
+
+The reform takes effect 2025-01 through its first affected birth months: the earliest
+affected person (born 1965-01, 1970-01 or 1975-01) reaches the delayed age in 2025-02, so
+nobody retiring before the effective date is delayed and no separate date is needed.
 """
 
 from __future__ import annotations
@@ -65,6 +69,22 @@ def _check_category(original_age_years: ArrayLike) -> NDArray[np.int64]:
     return cat
 
 
+def _reform_args(*values: int) -> dict[str, int]:
+    """Gather the reform keywords once so each public function can spell them out."""
+    names = (
+        "first_affected_birth_month_men",
+        "first_affected_birth_month_women_55",
+        "first_affected_birth_month_women_50",
+        "delay_step_birth_months_men",
+        "delay_step_birth_months_women_55",
+        "delay_step_birth_months_women_50",
+        "max_delay_months_men",
+        "max_delay_months_women_55",
+        "max_delay_months_women_50",
+    )
+    return {n: int(v) for n, v in zip(names, values, strict=True)}
+
+
 def retirement_delay_months(
     birth_month: ArrayLike,
     original_age_years: ArrayLike,
@@ -111,20 +131,60 @@ def retirement_delay_months(
 def statutory_retirement_age_months(
     birth_month: ArrayLike,
     original_age_years: ArrayLike,
-    **reform: int,
+    *,
+    first_affected_birth_month_men: int,
+    first_affected_birth_month_women_55: int,
+    first_affected_birth_month_women_50: int,
+    delay_step_birth_months_men: int = 4,
+    delay_step_birth_months_women_55: int = 4,
+    delay_step_birth_months_women_50: int = 2,
+    max_delay_months_men: int = 36,
+    max_delay_months_women_55: int = 36,
+    max_delay_months_women_50: int = 60,
 ) -> NDArray[np.int64]:
     """Statutory retirement age in months = original age × 12 + delay (keywords as above)."""
     cat = _check_category(original_age_years)
+    reform = _reform_args(
+        first_affected_birth_month_men,
+        first_affected_birth_month_women_55,
+        first_affected_birth_month_women_50,
+        delay_step_birth_months_men,
+        delay_step_birth_months_women_55,
+        delay_step_birth_months_women_50,
+        max_delay_months_men,
+        max_delay_months_women_55,
+        max_delay_months_women_50,
+    )
     return cat * 12 + retirement_delay_months(birth_month, cat, **reform)
 
 
 def statutory_retirement_month(
     birth_month: ArrayLike,
     original_age_years: ArrayLike,
-    **reform: int,
+    *,
+    first_affected_birth_month_men: int,
+    first_affected_birth_month_women_55: int,
+    first_affected_birth_month_women_50: int,
+    delay_step_birth_months_men: int = 4,
+    delay_step_birth_months_women_55: int = 4,
+    delay_step_birth_months_women_50: int = 2,
+    max_delay_months_men: int = 36,
+    max_delay_months_women_55: int = 36,
+    max_delay_months_women_50: int = 60,
 ) -> NDArray[np.int64]:
     """Retirement month = birth month + statutory age in months (the month the age is reached)."""
     bm = np.asarray(birth_month, dtype=np.int64)
+    reform = _reform_args(
+        first_affected_birth_month_men,
+        first_affected_birth_month_women_55,
+        first_affected_birth_month_women_50,
+        delay_step_birth_months_men,
+        delay_step_birth_months_women_55,
+        delay_step_birth_months_women_50,
+        max_delay_months_men,
+        max_delay_months_women_55,
+        max_delay_months_women_50,
+    )
     return bm + statutory_retirement_age_months(bm, original_age_years, **reform)
 
 
@@ -156,7 +216,15 @@ def check_flexible_retirement(
     max_early_months: int = 36,
     max_late_months: int = 36,
     minimum_contribution_months_by_year: Mapping[int, int],
-    **reform: int,
+    first_affected_birth_month_men: int,
+    first_affected_birth_month_women_55: int,
+    first_affected_birth_month_women_50: int,
+    delay_step_birth_months_men: int = 4,
+    delay_step_birth_months_women_55: int = 4,
+    delay_step_birth_months_women_50: int = 2,
+    max_delay_months_men: int = 36,
+    max_delay_months_women_55: int = 36,
+    max_delay_months_women_50: int = 60,
 ) -> dict[str, NDArray[np.int64]]:
     """Is a chosen retirement month allowed under flexible retirement? Returns arrays.
 
@@ -167,6 +235,17 @@ def check_flexible_retirement(
     """
     bm = np.asarray(birth_month, dtype=np.int64)
     cat = _check_category(original_age_years)
+    reform = _reform_args(
+        first_affected_birth_month_men,
+        first_affected_birth_month_women_55,
+        first_affected_birth_month_women_50,
+        delay_step_birth_months_men,
+        delay_step_birth_months_women_55,
+        delay_step_birth_months_women_50,
+        max_delay_months_men,
+        max_delay_months_women_55,
+        max_delay_months_women_50,
+    )
     chosen = np.asarray(chosen_retirement_month, dtype=np.int64)
     months = np.asarray(contribution_months, dtype=np.int64)
     statutory = statutory_retirement_month(bm, cat, **reform)
@@ -193,14 +272,33 @@ def explain_retirement(
     original_age_years: int,
     *,
     minimum_contribution_months_by_year: Mapping[int, int] | None = None,
-    **reform: int,
+    first_affected_birth_month_men: int,
+    first_affected_birth_month_women_55: int,
+    first_affected_birth_month_women_50: int,
+    delay_step_birth_months_men: int = 4,
+    delay_step_birth_months_women_55: int = 4,
+    delay_step_birth_months_women_50: int = 2,
+    max_delay_months_men: int = 36,
+    max_delay_months_women_55: int = 36,
+    max_delay_months_women_50: int = 60,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one person's statutory retirement age and month."""
+    reform = _reform_args(
+        first_affected_birth_month_men,
+        first_affected_birth_month_women_55,
+        first_affected_birth_month_women_50,
+        delay_step_birth_months_men,
+        delay_step_birth_months_women_55,
+        delay_step_birth_months_women_50,
+        max_delay_months_men,
+        max_delay_months_women_55,
+        max_delay_months_women_50,
+    )
     cat = int(_check_category(original_age_years))
     key = {MEN: "men", WOMEN_STAFF: "women_55", WOMEN_WORKERS: "women_50"}[cat]
     first = int(reform[f"first_affected_birth_month_{key}"])
-    step = int(reform.get(f"delay_step_birth_months_{key}", 2 if cat == WOMEN_WORKERS else 4))
-    cap = int(reform.get(f"max_delay_months_{key}", 60 if cat == WOMEN_WORKERS else 36))
+    step = int(reform[f"delay_step_birth_months_{key}"])
+    cap = int(reform[f"max_delay_months_{key}"])
     b = int(birth_month) - first
     delay = int(retirement_delay_months(birth_month, cat, **reform))
     age = cat * 12 + delay

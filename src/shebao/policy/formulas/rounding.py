@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from shebao.errors import InputError
+
 # float64 carries ~16 significant digits; products such as 24_690 × 0.05 may land a few ulps
 # below an exact half. Values within this tolerance of a half are treated as the half.
 _ULPS = 8 * np.finfo(np.float64).eps
@@ -25,6 +27,8 @@ def _half_up(x: NDArray[np.float64]) -> NDArray[np.float64]:
 def round_half_up_fen(x: ArrayLike) -> NDArray[np.int64]:
     """Round amounts in fen (float) to whole fen, half away from zero, as int64."""
     arr = np.asarray(x, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise InputError("amount", "not a finite number (a missing or impossible input upstream)")
     return _half_up(arr).astype(np.int64)
 
 
@@ -41,10 +45,10 @@ def as_fen(x: ArrayLike) -> NDArray[np.int64]:
     if arr.dtype.kind in "iu" or arr.dtype == np.bool_:
         return arr.astype(np.int64)
     f = arr.astype(np.float64)
+    if not np.all(np.isfinite(f)):
+        raise InputError("amount", "not a finite number")
     r = np.round(f)
     if np.any(np.abs(f - r) > 1e-9):
-        from shebao.errors import InputError
-
         raise InputError("amount", "money must be whole fen (integers)")
     return r.astype(np.int64)
 
@@ -59,8 +63,6 @@ def largest_remainder(total: int, weights: ArrayLike) -> NDArray[np.int64]:
     w = [int(v) for v in np.asarray(weights).ravel()]
     tot = sum(w)
     if tot <= 0:
-        from shebao.errors import InputError
-
         raise InputError("weights", "weights must sum to a positive number")
     parts: list[int] = []
     rems: list[int] = []
