@@ -423,3 +423,33 @@ def test_central_adjustment_conserves_money(data: st.DataObject) -> None:
 def test_rounding_is_symmetric(x: float) -> None:
     assert round_half_up_fen(-x) == -round_half_up_fen(x)
     assert abs(round_half_up_fen(x) - x) <= 0.5 + 1e-3
+
+
+@given(st.data())
+def test_tables_and_limits_vectorized(data: st.DataObject) -> None:
+    n = data.draw(N)
+    assert_vectorized_equals_scalar(
+        retirement.minimum_contribution_months,
+        {"retirement_year": data.draw(lists(st.integers(2000, 2060), n))},
+        minimum_contribution_months_by_year=MIN_MONTHS,
+    )
+    assert_vectorized_equals_scalar(
+        pension.account_divisor,
+        {"age_months": data.draw(lists(st.integers(480, 840), n))},
+        account_divisor_table=DIVISORS,
+    )
+    assert_vectorized_equals_scalar(
+        injury.injury_own_wage,
+        {"wage_12m_average": data.draw(lists(FEN, n)), "average_wage": data.draw(lists(WAGE, n))},
+    )
+    assert_vectorized_equals_scalar(
+        third_pillar.annuity_individual_credit_limit,
+        {"employer_credit": data.draw(lists(FEN, n)), "average_credit": data.draw(lists(FEN, n))},
+    )
+
+
+@given(st.integers(480, 839))
+def test_divisor_between_its_whole_ages(age_months: int) -> None:
+    d = float(pension.account_divisor(age_months, account_divisor_table=DIVISORS))
+    lo, hi = DIVISORS[age_months // 12 + 1], DIVISORS[age_months // 12]
+    assert lo - 0.05 <= d <= hi + 0.05
