@@ -1,0 +1,355 @@
+"""Statutory retirement age under the 2025 reform, minimum contribution years, flexible retirement.
+
+Categories are keyed by the ORIGINAL retirement age in years: 60 (men), 55 (women staff /
+cadres), 50 (women workers). Ages are in months; months are month numbers (see periods.py).
+
+Retirement month convention: the retirement month is the month in which the statutory age is
+reached, i.e. birth month + age in months. china.md's published examples fix this: born
+1965-01, age 60y1m (721 months) → retire 2025-02 = 1965-01 + 721 months; 1971-04 (women 55,
+delay 4) → 2026-08. Pension payment normally begins the month after; that is the award's
+business, not this module's.
+
+The reform takes effect 2025-01 through its first affected birth months: the earliest
+affected person (born 1965-01, 1970-01 or 1975-01) reaches the delayed age in 2025-02, so
+nobody retiring before the effective date is delayed and no separate date is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from shebao.errors import InputError
+
+from .periods import format_month, year_of
+
+MEN = 60
+WOMEN_STAFF = 55
+WOMEN_WORKERS = 50
+_CATEGORIES = (MEN, WOMEN_STAFF, WOMEN_WORKERS)
+
+SEX_MALE = 1  # GB/T 2261.1 codes, as in the 17th digit parity of the identity number
+SEX_FEMALE = 2
+
+# Reason codes returned by check_flexible_retirement (stable: the API maps them to text).
+FLEX_OK = 0
+FLEX_TOO_EARLY = 1
+FLEX_BELOW_ORIGINAL_AGE = 2
+FLEX_MINIMUM_MONTHS_NOT_MET = 3
+FLEX_TOO_LATE = 4
+FLEX_REASONS = {
+    FLEX_OK: "allowed",
+    FLEX_TOO_EARLY: "more than the maximum early months before the statutory retirement month",
+    FLEX_BELOW_ORIGINAL_AGE: "below the original retirement age",
+    FLEX_MINIMUM_MONTHS_NOT_MET: "minimum contribution months not met in the chosen year",
+    FLEX_TOO_LATE: "more than the maximum late months after the statutory retirement month",
+}
+
+
+def original_retirement_age_years(
+    sex: ArrayLike, female_staff: ArrayLike = False
+) -> NDArray[np.int64]:
+    """Old-law age (60/55/50) from sex (1 male, 2 female) and whether a woman is staff (干部)."""
+    s = np.asarray(sex, dtype=np.int64)
+    if np.any((s != SEX_MALE) & (s != SEX_FEMALE)):
+        raise InputError("sex", "sex must be 1 (male) or 2 (female)")
+    staff = np.asarray(female_staff, dtype=bool)
+    return np.where(s == SEX_MALE, MEN, np.where(staff, WOMEN_STAFF, WOMEN_WORKERS)).astype(
+        np.int64
+    )
+
+
+def _check_category(original_age_years: ArrayLike) -> NDArray[np.int64]:
+    cat = np.asarray(original_age_years, dtype=np.int64)
+    if np.any(~np.isin(cat, _CATEGORIES)):
+        raise InputError("original_age_years", "original retirement age must be 60, 55 or 50")
+    return cat
+
+
+def _reform_args(*values: int) -> dict[str, int]:
+    """Gather the reform keywords once so each public function can spell them out."""
+    names = (
+        "first_affected_birth_month_men",
+        "first_affected_birth_month_women_55",
+        "first_affected_birth_month_women_50",
+        "delay_step_birth_months_men",
+        "delay_step_birth_months_women_55",
+        "delay_step_birth_months_women_50",
+        "max_delay_months_men",
+        "max_delay_months_women_55",
+        "max_delay_months_women_50",
+    )
+    return {n: int(v) for n, v in zip(names, values, strict=True)}
+
+
+def retirement_delay_months(
+    birth_month: ArrayLike,
+    original_age_years: ArrayLike,
+    *,
+    first_affected_birth_month_men: int,
+    first_affected_birth_month_women_55: int,
+    first_affected_birth_month_women_50: int,
+    delay_step_birth_months_men: int = 4,
+    delay_step_birth_months_women_55: int = 4,
+    delay_step_birth_months_women_50: int = 2,
+    max_delay_months_men: int = 36,
+    max_delay_months_women_55: int = 36,
+    max_delay_months_women_50: int = 60,
+) -> NDArray[np.int64]:
+    """Months of delay: min(max, ⌊b/step⌋ + 1), b = birth months since the first affected one.
+
+    Nobody born before the first affected month is delayed; max delay 0 is the no-reform
+    scenario (the reform's steps are arguments so scenarios can change them).
+    """
+    bm = np.asarray(birth_month, dtype=np.int64)
+    cat = _check_category(original_age_years)
+    first = np.select(
+        [cat == MEN, cat == WOMEN_STAFF],
+        [first_affected_birth_month_men, first_affected_birth_month_women_55],
+        first_affected_birth_month_women_50,
+    )
+    step = np.select(
+        [cat == MEN, cat == WOMEN_STAFF],
+        [delay_step_birth_months_men, delay_step_birth_months_women_55],
+        delay_step_birth_months_women_50,
+    )
+    cap = np.select(
+        [cat == MEN, cat == WOMEN_STAFF],
+        [max_delay_months_men, max_delay_months_women_55],
+        max_delay_months_women_50,
+    )
+    if np.any(step <= 0):
+        raise InputError("delay_step_birth_months", "step must be a positive number of months")
+    b = bm - first
+    delay = np.minimum(cap, b // step + 1)
+    return np.where(b >= 0, np.maximum(delay, 0), 0).astype(np.int64)
+
+
+def statutory_retirement_age_months(
+    birth_month: ArrayLike,
+    original_age_years: ArrayLike,
+    *,
+    first_affected_birth_month_men: int,
+    first_affected_birth_month_women_55: int,
+    first_affected_birth_month_women_50: int,
+    delay_step_birth_months_men: int = 4,
+    delay_step_birth_months_women_55: int = 4,
+    delay_step_birth_months_women_50: int = 2,
+    max_delay_months_men: int = 36,
+    max_delay_months_women_55: int = 36,
+    max_delay_months_women_50: int = 60,
+) -> NDArray[np.int64]:
+    """Statutory retirement age in months = original age × 12 + delay (keywords as above)."""
+    cat = _check_category(original_age_years)
+    reform = _reform_args(
+        first_affected_birth_month_men,
+        first_affected_birth_month_women_55,
+        first_affected_birth_month_women_50,
+        delay_step_birth_months_men,
+        delay_step_birth_months_women_55,
+        delay_step_birth_months_women_50,
+        max_delay_months_men,
+        max_delay_months_women_55,
+        max_delay_months_women_50,
+    )
+    return cat * 12 + retirement_delay_months(birth_month, cat, **reform)
+
+
+def statutory_retirement_month(
+    birth_month: ArrayLike,
+    original_age_years: ArrayLike,
+    *,
+    first_affected_birth_month_men: int,
+    first_affected_birth_month_women_55: int,
+    first_affected_birth_month_women_50: int,
+    delay_step_birth_months_men: int = 4,
+    delay_step_birth_months_women_55: int = 4,
+    delay_step_birth_months_women_50: int = 2,
+    max_delay_months_men: int = 36,
+    max_delay_months_women_55: int = 36,
+    max_delay_months_women_50: int = 60,
+) -> NDArray[np.int64]:
+    """Retirement month = birth month + statutory age in months (the month the age is reached)."""
+    bm = np.asarray(birth_month, dtype=np.int64)
+    reform = _reform_args(
+        first_affected_birth_month_men,
+        first_affected_birth_month_women_55,
+        first_affected_birth_month_women_50,
+        delay_step_birth_months_men,
+        delay_step_birth_months_women_55,
+        delay_step_birth_months_women_50,
+        max_delay_months_men,
+        max_delay_months_women_55,
+        max_delay_months_women_50,
+    )
+    return bm + statutory_retirement_age_months(bm, original_age_years, **reform)
+
+
+def minimum_contribution_months(
+    retirement_year: ArrayLike,
+    *,
+    minimum_contribution_months_by_year: Mapping[int, int],
+) -> NDArray[np.int64]:
+    """Minimum months for a pension, keyed to the retirement year (step table, latest key ≤ year).
+
+    The table {2025: 180, 2030: 186, …, 2039: 240} encodes 15 years to 2029, +6 months a
+    year from 2030, 20 years from 2039; years before the first key take the first value.
+    """
+    if not minimum_contribution_months_by_year:
+        raise InputError("minimum_contribution_months_by_year", "table is empty")
+    keys = np.array(sorted(minimum_contribution_months_by_year), dtype=np.int64)
+    vals = np.array([minimum_contribution_months_by_year[k] for k in keys], dtype=np.int64)
+    y = np.asarray(retirement_year, dtype=np.int64)
+    idx = np.clip(np.searchsorted(keys, y, side="right") - 1, 0, len(keys) - 1)
+    return vals[idx]
+
+
+def check_flexible_retirement(
+    birth_month: ArrayLike,
+    original_age_years: ArrayLike,
+    chosen_retirement_month: ArrayLike,
+    contribution_months: ArrayLike,
+    *,
+    max_early_months: int = 36,
+    max_late_months: int = 36,
+    minimum_contribution_months_by_year: Mapping[int, int],
+    first_affected_birth_month_men: int,
+    first_affected_birth_month_women_55: int,
+    first_affected_birth_month_women_50: int,
+    delay_step_birth_months_men: int = 4,
+    delay_step_birth_months_women_55: int = 4,
+    delay_step_birth_months_women_50: int = 2,
+    max_delay_months_men: int = 36,
+    max_delay_months_women_55: int = 36,
+    max_delay_months_women_50: int = 60,
+) -> dict[str, NDArray[np.int64]]:
+    """Is a chosen retirement month allowed under flexible retirement? Returns arrays.
+
+    Early: ≤ max_early_months before the statutory month, never below the original age, and
+    only when the minimum contribution months of the chosen year are already met. Late:
+    ≤ max_late_months after. Keys: allowed (bool), reason (FLEX_* code), statutory_month,
+    offset_months (negative = early).
+    """
+    bm = np.asarray(birth_month, dtype=np.int64)
+    cat = _check_category(original_age_years)
+    reform = _reform_args(
+        first_affected_birth_month_men,
+        first_affected_birth_month_women_55,
+        first_affected_birth_month_women_50,
+        delay_step_birth_months_men,
+        delay_step_birth_months_women_55,
+        delay_step_birth_months_women_50,
+        max_delay_months_men,
+        max_delay_months_women_55,
+        max_delay_months_women_50,
+    )
+    chosen = np.asarray(chosen_retirement_month, dtype=np.int64)
+    months = np.asarray(contribution_months, dtype=np.int64)
+    statutory = statutory_retirement_month(bm, cat, **reform)
+    offset = chosen - statutory
+    needed = minimum_contribution_months(
+        year_of(chosen), minimum_contribution_months_by_year=minimum_contribution_months_by_year
+    )
+    reason = np.full(np.broadcast(offset, months).shape, FLEX_OK, dtype=np.int64)
+    early = offset < 0
+    reason = np.where(early & (months < needed), FLEX_MINIMUM_MONTHS_NOT_MET, reason)
+    reason = np.where(early & (chosen - bm < cat * 12), FLEX_BELOW_ORIGINAL_AGE, reason)
+    reason = np.where(offset < -max_early_months, FLEX_TOO_EARLY, reason)
+    reason = np.where(offset > max_late_months, FLEX_TOO_LATE, reason)
+    return {
+        "allowed": reason == FLEX_OK,
+        "reason": reason,
+        "statutory_month": np.broadcast_to(statutory, reason.shape).copy(),
+        "offset_months": np.broadcast_to(offset, reason.shape).copy(),
+    }
+
+
+def explain_retirement(
+    birth_month: int,
+    original_age_years: int,
+    *,
+    minimum_contribution_months_by_year: Mapping[int, int] | None = None,
+    first_affected_birth_month_men: int,
+    first_affected_birth_month_women_55: int,
+    first_affected_birth_month_women_50: int,
+    delay_step_birth_months_men: int = 4,
+    delay_step_birth_months_women_55: int = 4,
+    delay_step_birth_months_women_50: int = 2,
+    max_delay_months_men: int = 36,
+    max_delay_months_women_55: int = 36,
+    max_delay_months_women_50: int = 60,
+) -> list[dict[str, Any]]:
+    """Step-by-step account of one person's statutory retirement age and month."""
+    reform = _reform_args(
+        first_affected_birth_month_men,
+        first_affected_birth_month_women_55,
+        first_affected_birth_month_women_50,
+        delay_step_birth_months_men,
+        delay_step_birth_months_women_55,
+        delay_step_birth_months_women_50,
+        max_delay_months_men,
+        max_delay_months_women_55,
+        max_delay_months_women_50,
+    )
+    cat = int(_check_category(original_age_years))
+    key = {MEN: "men", WOMEN_STAFF: "women_55", WOMEN_WORKERS: "women_50"}[cat]
+    first = int(reform[f"first_affected_birth_month_{key}"])
+    step = int(reform[f"delay_step_birth_months_{key}"])
+    cap = int(reform[f"max_delay_months_{key}"])
+    b = int(birth_month) - first
+    delay = int(retirement_delay_months(birth_month, cat, **reform))
+    age = cat * 12 + delay
+    month = int(birth_month) + age
+    steps: list[dict[str, Any]] = [
+        {
+            "step": "Birth months since the first birth month the reform affects",
+            "formula": "b = birth month − first affected birth month",
+            "inputs": {
+                "birth_month": format_month(birth_month),
+                "first_affected": format_month(first),
+            },
+            "parameters": [f"first_affected_birth_month_{key}"],
+            "result": b,
+        },
+        {
+            "step": "Delay in months (none if born before the first affected month)",
+            "formula": "delay = min(max, ⌊b / step⌋ + 1) if b ≥ 0 else 0",
+            "inputs": {"b": b, "step": step, "max": cap},
+            "parameters": [f"delay_step_birth_months_{key}", f"max_delay_months_{key}"],
+            "result": delay,
+        },
+        {
+            "step": "Statutory retirement age",
+            "formula": "original age × 12 + delay",
+            "inputs": {"original_age_years": cat, "delay": delay},
+            "parameters": [],
+            "result": {"months": age, "years": age // 12, "extra_months": age % 12},
+        },
+        {
+            "step": "Retirement month: the month the statutory age is reached",
+            "formula": "birth month + age in months",
+            "inputs": {"birth_month": format_month(birth_month), "age_months": age},
+            "parameters": [],
+            "result": format_month(month),
+        },
+    ]
+    if minimum_contribution_months_by_year:
+        need = int(
+            minimum_contribution_months(
+                month // 12,
+                minimum_contribution_months_by_year=minimum_contribution_months_by_year,
+            )
+        )
+        steps.append(
+            {
+                "step": "Minimum contribution months for a pension, by year of retirement",
+                "formula": "table[latest year ≤ retirement year]",
+                "inputs": {"retirement_year": month // 12},
+                "parameters": ["minimum_contribution_months_by_year"],
+                "result": need,
+            }
+        )
+    return steps
