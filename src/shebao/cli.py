@@ -21,7 +21,9 @@ app = typer.Typer(no_args_is_help=True, help="shebao: a national social security
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
 users_app = typer.Typer(no_args_is_help=True, help="Accounts.")
 id_app = typer.Typer(no_args_is_help=True, help="Identity numbers and credit codes.")
+policy_app = typer.Typer(no_args_is_help=True, help="Parameters: values, history, checks.")
 app.add_typer(db_app, name="db")
+app.add_typer(policy_app, name="policy")
 app.add_typer(users_app, name="users")
 app.add_typer(id_app, name="id")
 
@@ -135,6 +137,87 @@ def id_check(value: Annotated[str, typer.Argument(help="Identity number or credi
     from shebao.registry.identifiers import describe
 
     typer.echo(json.dumps(describe(value), ensure_ascii=False, indent=2))
+
+
+def _read_json(source: str) -> object:
+    text = sys.stdin.read() if source == "-" else _read_file(source)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as bad:
+        raise InputError("input", f"not valid JSON: {bad.msg} at line {bad.lineno}") from None
+
+
+def _read_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as missing:
+        raise InputError("input", f"cannot read {path}: {missing.strerror}") from None
+
+
+@app.command()
+@refusals_exit_2
+def calc(
+    rule: Annotated[str, typer.Argument(help="retirement, pension, contribution, unemployment, "
+                                         "injury, transfer or central-adjustment")],
+    input_file: Annotated[str, typer.Option("--input", "-i", help="JSON file; - reads stdin")],
+    explain: Annotated[bool, typer.Option(help="Include the explanation.")] = True,
+) -> None:
+    """Compute one rule on one JSON case and print the JSON result."""
+    from shebao.calc.service import calculate
+
+    result = calculate(rule, _read_json(input_file))
+    if not explain:
+        result.pop("explanation")
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@policy_app.command("show")
+@refusals_exit_2
+def policy_show(
+    name: Annotated[str, typer.Argument(help="Parameter, e.g. employee_pension.employer_rate")],
+    date: Annotated[str | None, typer.Option(help="Date (YYYY-MM-DD); default today.")] = None,
+    region: Annotated[str | None, typer.Option(help="Region code, e.g. 440106.")] = None,
+    scenario: Annotated[str | None, typer.Option(help="Scenario, e.g. no-reform.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """A parameter's value in force, its unit and legal reference, and its whole history."""
+    from shebao.policy import describe_parameter
+
+    described = describe_parameter(name, date, region, scenario=scenario)
+    if as_json:
+        typer.echo(json.dumps(described, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(f"{described['name']} ({described['unit']}): {described['description']}")
+    typer.echo(
+        f"in force on {described['date']}"
+        + (f" in {described['region']}" if described["region"] else "")
+        + f": {described['value']}  [{described['source']}, from {described['effective_from']}]"
+    )
+    typer.echo(f"reference: {described['reference']}")
+    for bound in described["bounds"]:
+        typer.echo(f"national bound from {bound['from'] or 'always'}: "
+                   f"min {bound['min']}, max {bound['max']}")
+    typer.echo("history:")
+    for row in described["history"]:
+        until = f" to {row['effective_to']}" if row["effective_to"] else ""
+        typer.echo(f"  {row['effective_from']}{until}  {row['value']}  [{row['source']}]  "
+                   f"{row['reference']}")
+
+
+@policy_app.command("check")
+def policy_check(
+    directory: Annotated[str, typer.Argument(help="A province's override folder, e.g. 440000/")],
+) -> None:
+    """Validate a province's override files against the national bounds before submitting."""
+    from shebao.policy import check_region_dir
+
+    problems = check_region_dir(directory)
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(2)
+    typer.echo(f"{directory}: every value is inside its national bound")
 
 
 def main() -> None:  # pragma: no cover - console entry point
