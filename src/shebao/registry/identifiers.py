@@ -253,14 +253,12 @@ def _region_dict(code: str) -> dict[str, str] | None:
 def describe(value: str, *, today: date | None = None) -> dict[str, Any]:
     """Decide by shape whether `value` is an identity number or a credit code; return JSON-able.
 
-    An all-digit (or digits + X) 18-character value is tried as an identity number first; if it
-    fails both, the identity-number reason is reported. Anything else reports the credit-code
-    reason.
+    An 18-character value whose first 17 characters are digits is tried as an identity number
+    first; if it fails both, the identity-number reason is reported (a mistyped check character
+    is far likelier than a credit code of digits). Anything else reports the credit-code reason.
     """
     s = _normalise(value, "value")
-    looks_like_id = len(s) == 15 or (
-        len(s) == 18 and _is_digits(s[:17]) and (s[17] in _DIGITS + "X")
-    )
+    looks_like_id = len(s) == 15 or (len(s) == 18 and _is_digits(s[:17]))
     if looks_like_id:
         try:
             rid = parse_resident_id(s, today=today, field="value")
