@@ -15,7 +15,6 @@ from shebao.registry.regions import (
     get_region,
     is_region,
     is_within,
-    province_index,
     provinces,
 )
 
@@ -61,19 +60,11 @@ def test_31_provinces_with_known_codes_and_names() -> None:
     assert all(p.level == "province" for p in provinces())
 
 
-def test_province_index_is_position_in_code_order() -> None:
-    for i, (code, _, _) in enumerate(PROVINCES):
-        assert province_index(code) == i
-    assert province_index("440106") == province_index("440000") == 18
-    assert province_index("110105") == 0  # Beijing district not in the table: prefix decides
-    assert province_index("650000") == 30
+def test_region_table_and_policy_arrays_share_the_31_provinces() -> None:
+    """Per-province parameter arrays are indexed by position among these same codes."""
+    from shebao.policy import PROVINCE_CODES
 
-
-@pytest.mark.parametrize("code", ["710000", "810000", "990000", "000000"])
-def test_province_index_refuses_non_provinces(code: str) -> None:
-    with pytest.raises(InputError) as e:
-        province_index(code)
-    assert e.value.field == "region_code"
+    assert tuple(p.code for p in provinces()) == PROVINCE_CODES
 
 
 def _cities(province: str) -> list[Region]:
@@ -194,7 +185,7 @@ def test_counties_of_city_and_nation() -> None:
     "bad", ["44010", "4401060", "44010a", "", " 440106", "４４０１０６", 440106]
 )
 def test_malformed_codes_raise_input_error(bad: object) -> None:
-    for fn in (get_region, children, ancestors, counties_of, province_index):
+    for fn in (get_region, children, ancestors, counties_of):
         with pytest.raises(InputError) as e:
             fn(bad)  # type: ignore[arg-type]
         assert e.value.field == "region_code"

@@ -115,21 +115,6 @@ def provinces() -> list[Region]:
     return [_table()[c] for c in _province_codes()]
 
 
-def province_index(code: str) -> int:
-    """Position 0..30 of the province of `code` in code order.
-
-    Used to index dense per-province parameter arrays. Only the province prefix must be known, so
-    a county missing from the table (another province's, or an abolished code) still resolves.
-    """
-    province = _check_format(code)[:2] + "0000"
-    try:
-        return _province_codes().index(province)
-    except ValueError:
-        raise InputError(
-            _FIELD, f"unknown region code {code}: {code[:2]} is not a province"
-        ) from None
-
-
 def children(code: str) -> list[Region]:
     """Regions directly below `code` (the provinces for the nation scope "000000")."""
     if _check_format(code) == NATION:
