@@ -17,9 +17,9 @@ from shebao.calc import schemas as s
 from shebao.errors import InputError, from_validation_errors
 from shebao.policy import Policy, PolicySnapshot
 from shebao.policy import bindings as b
+from shebao.policy.billing import monthly_bill
 from shebao.policy.formulas import (
     central_adjustment,
-    contributions,
     injury,
     pension,
     retirement,
@@ -118,37 +118,24 @@ def pension_rule(req: s.PensionRequest) -> s.PensionResult:
 def contribution_rule(req: s.ContributionRequest) -> s.ContributionResult:
     month = parse_month(req.month, "month")
     snap = _snapshot(b.month_start(month), req.region, req.scenario)
-    flexible = req.category == "flexible"
-    used = b.base_arguments(snap, flexible)
-    average = req.average_wage_fen
-    if average is None:
-        average, source = b.previous_year_average_wage(snap, month // 12, req.region)
-        used = used | b.Arguments({"average_wage": average}, {"average_wage": source})
-    base = int(contributions.contribution_base(req.wage_fen, average, **_base_ratios(used)))
-    lines: list[s.ContributionLine] = []
-    if flexible:
-        rates = b.flexible_contribution_arguments(snap)
-        used = used | rates
-        paid = contributions.flexible_pension_contributions(base, **rates.values)
-        lines += [
-            _line("employee_pension", "person", "pooled_fund",
-                  rates.values["flexible_pool_rate"], 1.0, paid["person_to_pool"]),
-            _line("employee_pension", "person", "individual_account",
-                  rates.values["flexible_account_rate"], 1.0, paid["person_to_account"]),
-        ]
-    else:
-        rates = b.employee_contribution_arguments(snap, req.region)
-        rules, relief_used = b.relief_rules(snap, month)
-        used = used | rates | relief_used
-        relief = contributions.relief_factors(
-            month, req.enterprise_size, req.region, req.public_body, relief_rules=rules
+    bill = monthly_bill(
+        snap, month, req.region, [req.wage_fen], flexible=req.category == "flexible",
+        injury_class=req.injury_class, enterprise_size=req.enterprise_size,
+        public_body=req.public_body, average_wage_fen=req.average_wage_fen,
+    )
+    base = int(bill.base_fen[0])
+    lines = [
+        s.ContributionLine(
+            scheme=line.scheme, payer=line.payer, destination=line.destination,  # type: ignore[arg-type]
+            rate=line.rate, relief_factor=float(line.relief_factor[0]),
+            amount_fen=int(line.amount_fen[0]),
         )
-        lines += _employee_lines(base, req.injury_class, rates.values, relief)
-    employer = sum(line.amount_fen for line in lines if line.payer == "employer")
+        for line in bill.lines
+    ]
     steps = [
         {"step": "Contribution base: the wage held between floor and cap",
          "formula": "clamp(wage, floor × average, cap × average)",
-         "inputs": {"wage": req.wage_fen, "average_wage": average},
+         "inputs": {"wage": req.wage_fen, "average_wage": bill.average_wage_fen},
          "parameters": ["base_floor_ratio", "base_cap_ratio", "average_wage"], "result": base},
         *({"step": f"{line.scheme}: {line.payer} → {line.destination}",
            "formula": "base × rate × relief factor, rounded half up to the fen",
@@ -157,81 +144,11 @@ def contribution_rule(req: s.ContributionRequest) -> s.ContributionResult:
     ]
     return s.ContributionResult(
         base_fen=base,
-        employer_total_fen=employer,
-        employee_total_fen=sum(line.amount_fen for line in lines) - employer,
+        employer_total_fen=int(bill.total("employer")[0]),
+        employee_total_fen=int(bill.total("employee", "person")[0]),
         lines=lines,
-        explanation=_explained(steps, used),
+        explanation=_explained(steps, bill.used),
     )
-
-
-def _base_ratios(used: b.Arguments) -> dict[str, float]:
-    return {k: used.values[k] for k in ("base_floor_ratio", "base_cap_ratio")}
-
-
-def _line(
-    scheme: str, payer: str, destination: str, rate: float, factor: float, amount: Any
-) -> s.ContributionLine:
-    return s.ContributionLine(
-        scheme=scheme, payer=payer, destination=destination, rate=float(rate),  # type: ignore[arg-type]
-        relief_factor=float(factor), amount_fen=int(amount),
-    )
-
-
-def _employee_lines(
-    base: int, injury_class: int, rates: dict[str, Any], relief: dict[str, Any]
-) -> list[s.ContributionLine]:
-    pension_paid = contributions.employee_pension_contributions(
-        base,
-        pension_employer_rate=rates["pension_employer_rate"],
-        pension_employee_rate=rates["pension_employee_rate"],
-        employer_relief_factor=relief["pension"],
-    )
-    medical = contributions.employee_medical_contributions(
-        base,
-        medical_employer_rate=rates["medical_employer_rate"],
-        medical_employee_rate=rates["medical_employee_rate"],
-        employer_to_account_share=rates["employer_to_account_share"],
-        employer_relief_factor=relief["medical"],
-    )
-    jobless = contributions.unemployment_contributions(
-        base,
-        unemployment_employer_rate=rates["unemployment_employer_rate"],
-        unemployment_employee_rate=rates["unemployment_employee_rate"],
-        employer_relief_factor=relief["unemployment"],
-    )
-    injury_rate = float(
-        contributions.work_injury_rate(
-            injury_class, work_injury_class_rates=rates["work_injury_class_rates"]
-        )
-    )
-    injured = contributions.work_injury_contribution(
-        base, injury_class, work_injury_class_rates=rates["work_injury_class_rates"],
-        employer_relief_factor=relief["work_injury"],
-    )
-    medical_employer = rates["medical_employer_rate"]
-    account_share = rates["employer_to_account_share"]
-    lines = [
-        _line("employee_pension", "employer", "pooled_fund", rates["pension_employer_rate"],
-              relief["pension"], pension_paid["employer_to_pool"]),
-        _line("employee_pension", "employee", "individual_account",
-              rates["pension_employee_rate"], 1.0, pension_paid["employee_to_account"]),
-        _line("employee_medical", "employer", "pooled_fund",
-              medical_employer * (1 - account_share), relief["medical"],
-              medical["employer_to_pool"]),
-        _line("employee_medical", "employee", "individual_account",
-              rates["medical_employee_rate"], 1.0, medical["employee_to_account"]),
-        _line("unemployment", "employer", "pooled_fund", rates["unemployment_employer_rate"],
-              relief["unemployment"], jobless["employer_to_pool"]),
-        _line("unemployment", "employee", "pooled_fund", rates["unemployment_employee_rate"],
-              1.0, jobless["employee_to_pool"]),
-        _line("work_injury", "employer", "pooled_fund", injury_rate, relief["work_injury"],
-              injured["employer_to_pool"]),
-    ]
-    if account_share:
-        lines.insert(3, _line("employee_medical", "employer", "individual_account",
-                              medical_employer * account_share, relief["medical"],
-                              medical["employer_to_account"]))
-    return lines
 
 
 def unemployment_rule(req: s.UnemploymentRequest) -> s.UnemploymentResult:
