@@ -35,10 +35,13 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shebao.auth import authz
+from shebao.auth.models import Role, User
 from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from shebao.registry.models import Employer, Person
+from shebao.registry.regions import NATION
 
 MAX_LINES = 500
 MAX_LINE_FEN = 10**16
@@ -431,6 +434,31 @@ def reverse(
 
 
 # -- reading ---------------------------------------------------------------------------------
+
+
+def require_reach(db: Session, user: User, code: str) -> accounts.AccountCode:
+    """The parsed code if `user` may read the account; else Forbidden (403) or NotFound (404).
+
+    A citizen reaches their own person accounts, an employer its own receivable; staff reach a
+    province's funds within their region, a person's accounts through the person's residence
+    region, an employer's through its region; the central fund and transit accounts only from
+    the national level.
+    """
+    authz.require(user, "ledger.read")
+    spec = accounts.parse(code)
+    if spec.person_id is not None:
+        authz.person_for(db, user, spec.person_id, "ledger.read")
+    elif spec.employer_id is not None:
+        authz.employer_for(db, user, spec.employer_id, "ledger.read")
+    elif spec.region is not None:
+        if not authz.may_reach_region(user, spec.region):
+            raise authz.NotFound(code)
+    elif Role(user.role) in (Role.citizen, Role.employer) or user.region_code != NATION:
+        raise authz.NotFound(code)
+    return spec
+
+
+# -- balances and statements ----------------------------------------------------------------
 
 
 def balance(db: Session, code: str) -> int:
