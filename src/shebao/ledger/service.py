@@ -340,7 +340,7 @@ def _post_once_or_replay(
     db: Session, key: str, digest: str, write: Callable[[], LedgerEntry],
     on_conflict: Callable[[], None] = lambda: None,
 ) -> PostingResult:
-    for _attempt in range(2):
+    for attempt in range(2):
         existing = _by_key(db, key)
         if existing is not None:
             return _replay(db, existing, digest)
@@ -348,15 +348,18 @@ def _post_once_or_replay(
             with db.begin_nested():
                 entry = write()
         except IntegrityError:
-            # A concurrent posting took the key (or reversed the same entry) first: its
-            # savepoint is gone; look again and answer as a retry would.
+            # A concurrent posting took the key (or reversed the same entry) first: the
+            # savepoint is gone; look again and answer as a retry would. Anything else (a
+            # database constraint the checks above should have kept) is raised as it is.
             existing = _by_key(db, key)
             if existing is not None:
                 return _replay(db, existing, digest)
             on_conflict()
+            if attempt:
+                raise
             continue
         return _result(db, entry, replayed=False)
-    raise RuntimeError("the posting conflicted twice with concurrent postings")  # pragma: no cover
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def post(db: Session, request: PostingRequest, actor_id: int | None = None) -> PostingResult:
