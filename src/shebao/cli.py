@@ -22,10 +22,12 @@ db_app = typer.Typer(no_args_is_help=True, help="The database.")
 users_app = typer.Typer(no_args_is_help=True, help="Accounts.")
 id_app = typer.Typer(no_args_is_help=True, help="Identity numbers and credit codes.")
 policy_app = typer.Typer(no_args_is_help=True, help="Parameters: values, history, checks.")
+ledger_app = typer.Typer(no_args_is_help=True, help="The ledger: balances and invariant checks.")
 app.add_typer(db_app, name="db")
 app.add_typer(policy_app, name="policy")
 app.add_typer(users_app, name="users")
 app.add_typer(id_app, name="id")
+app.add_typer(ledger_app, name="ledger")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -218,6 +220,43 @@ def policy_check(
     if problems:
         raise typer.Exit(2)
     typer.echo(f"{directory}: every value is inside its national bound")
+
+
+@ledger_app.command("check")
+def ledger_check() -> None:
+    """Verify every ledger invariant; print each breach and exit 1 when there is any."""
+    from shebao.db.engine import transaction
+    from shebao.ledger.service import check, totals
+
+    with transaction() as session:
+        problems = check(session)
+        counted = totals(session)
+    for problem in problems:
+        typer.echo(f"breach: {problem}", err=True)
+    if problems:
+        typer.echo(f"{len(problems)} breach(es) in {counted.entries} entries, "
+                   f"{counted.accounts} accounts", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ledger ok: {counted.entries} entries, {counted.lines} lines, "
+               f"{counted.accounts} accounts checked")
+
+
+@ledger_app.command("balance")
+@refusals_exit_2
+def ledger_balance(
+    account: Annotated[str, typer.Argument(help="Account code, e.g. pool:employee_pension:440000")],
+) -> None:
+    """An account's balance, in fen and in yuan, in its normal sense."""
+    from shebao.db.engine import transaction
+    from shebao.ledger.accounts import parse
+    from shebao.ledger.schemas import yuan
+    from shebao.ledger.service import balance
+
+    spec = parse(account)
+    with transaction() as session:
+        fen = balance(session, spec.code)
+    typer.echo(f"{spec.code}: {fen} fen ({yuan(fen)} yuan), {spec.kind.name}, "
+               f"{spec.normal_side.value}-normal")
 
 
 def main() -> None:  # pragma: no cover - console entry point

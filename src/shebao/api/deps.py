@@ -38,6 +38,19 @@ def get_db(request: Request) -> Iterator[Session]:
 Db = Annotated[Session, Depends(get_db)]
 
 
+def get_write_db(request: Request) -> Iterator[Session]:
+    """A session whose transactions write after reading (BEGIN IMMEDIATE on SQLite)."""
+    session = get_sessionmaker(request.app.state.settings.database_url, write=True)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+WriteDb = Annotated[Session, Depends(get_write_db)]
+
+
 def optional_user(
     request: Request, db: Db, authorization: Annotated[str | None, Header()] = None
 ) -> User | None:

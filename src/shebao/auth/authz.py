@@ -24,6 +24,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "employer.write": frozenset({Role.clerk, Role.admin}),
     "user.manage": frozenset({Role.admin}),
     "region.read": frozenset(Role),
+    # Manual journal entries; domain services post for the other roles through their own rules.
+    "ledger.post": frozenset({Role.admin}),
+    # Balances and statements: citizens and employers their own accounts, staff their region.
+    "ledger.read": frozenset(
+        {Role.citizen, Role.employer, Role.clerk, Role.supervisor, Role.admin}
+    ),
+    "ledger.check": frozenset({Role.supervisor, Role.admin}),
 }
 
 

@@ -2,6 +2,12 @@
 
 SQLite runs in WAL mode with foreign keys on and a busy timeout, so the embedded default
 behaves like a real database for concurrent readers and a single writer.
+
+A transaction that will write after it has read (a ledger posting checks balances, then moves
+money) asks for a write transaction: on SQLite it starts with BEGIN IMMEDIATE, taking the
+database's one write lock before its first read, so two writers queue on the busy timeout
+instead of one failing with "database is locked" when it upgrades a read. On PostgreSQL a write
+transaction is an ordinary one; services lock the rows they change (SELECT ... FOR UPDATE).
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from shebao.config import get_settings
+
+WRITE_OPTION = "shebao_write"
+"""Execution option marking a connection whose transactions will write (BEGIN IMMEDIATE)."""
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -32,7 +41,10 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        if connection.get_execution_options().get(WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -54,19 +66,27 @@ def _engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def get_sessionmaker(url: str | None = None) -> sessionmaker[Session]:
-    return _sessionmaker(url or get_settings().database_url)
+def get_sessionmaker(url: str | None = None, *, write: bool = False) -> sessionmaker[Session]:
+    """Sessions for `url`; `write=True` sessions begin write transactions (see above)."""
+    return _sessionmaker(url or get_settings().database_url, write)
 
 
-@lru_cache(maxsize=8)
-def _sessionmaker(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=_engine(url), expire_on_commit=False)
+@lru_cache(maxsize=16)
+def _sessionmaker(url: str, write: bool = False) -> sessionmaker[Session]:
+    engine = _engine(url)
+    if write:
+        engine = engine.execution_options(**{WRITE_OPTION: True})
+    return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 @contextmanager
-def transaction(url: str | None = None) -> Iterator[Session]:
-    """One database transaction: commit when the block ends, roll back if it raises."""
-    session = get_sessionmaker(url)()
+def transaction(url: str | None = None, *, write: bool = False) -> Iterator[Session]:
+    """One database transaction: commit when the block ends, roll back if it raises.
+
+    `write=True` for a transaction that reads and then writes what it read (on SQLite it
+    begins with BEGIN IMMEDIATE).
+    """
+    session = get_sessionmaker(url, write=write)()
     try:
         with session.begin():
             yield session

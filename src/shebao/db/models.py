@@ -2,6 +2,7 @@
 
 from shebao.auth import models as auth_models
 from shebao.db.base import Base
+from shebao.ledger import models as ledger_models
 from shebao.registry import models as registry_models
 
-__all__ = ["Base", "auth_models", "registry_models"]
+__all__ = ["Base", "auth_models", "ledger_models", "registry_models"]

@@ -1,0 +1,1 @@
+"""The ledger: double-entry money in integer fen, idempotent postings, reversals, checks."""

@@ -1,0 +1,91 @@
+"""Ledger tables: accounts with cached balances, journal entries, and their lines.
+
+A line's `amount_fen` is signed: a debit is positive, a credit negative, so an entry balances
+when its lines sum to zero. An account's cached `balance_fen` is kept in its normal sense
+(a credit-normal fund holding 100 yuan has balance 10000): sign × sum of its lines, where sign
+is +1 for debit-normal and -1 for credit-normal accounts. Entries and lines are never updated
+or deleted (the migration installs triggers that refuse it); corrections are reversals.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shebao.db.base import Base, TimestampMixin, utcnow
+
+# Entries and lines outgrow 32-bit ids at national scale; SQLite's rowid is already 64-bit and
+# autoincrements only when declared INTEGER.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class LedgerAccount(TimestampMixin, Base):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        CheckConstraint("allow_negative OR balance_fen >= 0", name="no_negative_balance"),
+        CheckConstraint("normal_side IN ('debit', 'credit')", name="normal_side"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(96), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    normal_side: Mapped[str] = mapped_column(String(6))
+    allow_negative: Mapped[bool] = mapped_column(Boolean)
+    # sign × sum(lines.amount_fen), updated in the same transaction as every posting
+    balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # how many lines touch the account: a version number for the cached balance
+    line_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.normal_side == "debit" else -1
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    # sha256 of the canonical JSON of the request: same key, different body is refused
+    request_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    memo: Mapped[str] = mapped_column(String(500), default="")
+    effective_date: Mapped[date] = mapped_column(Date)
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # a reversal names the entry it reverses; unique, so an entry is reversed at most once
+    reverses_entry_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("ledger_entries.id"), unique=True, default=None
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+    lines: Mapped[list[LedgerLine]] = relationship(
+        back_populates="entry", order_by="LedgerLine.id", lazy="selectin"
+    )
+
+
+class LedgerLine(Base):
+    __tablename__ = "ledger_lines"
+    __table_args__ = (
+        CheckConstraint("amount_fen <> 0", name="nonzero_amount"),
+        Index("ix_ledger_lines_account_id_id", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("ledger_entries.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit > 0, credit < 0
+
+    entry: Mapped[LedgerEntry] = relationship(back_populates="lines")
+    account: Mapped[LedgerAccount] = relationship(lazy="joined")

@@ -1,0 +1,661 @@
+"""Posting money: one balanced journal entry per call, idempotent, never half-done.
+
+Rules every posting obeys (docs/ledger.md):
+
+- An entry has at least two lines; no line is zero; the lines sum to zero (debit > 0,
+  credit < 0). Every account code is well formed and, for a person or an employer, names one
+  that exists. An account that may not go negative is not taken below zero.
+- Every posting carries an idempotency key, unique in the database. The same key with the same
+  request returns the first result without posting again; the same key with a different
+  request is refused.
+- A correction is a reversal: a new entry mirroring the original, at most one per entry.
+- One posting is one database transaction (the caller's session): the entry, its lines and the
+  accounts' cached balances are written together inside a savepoint, so a failure part-way
+  leaves nothing behind.
+
+Concurrency. The accounts an entry touches are locked before their balances are read: on
+PostgreSQL with SELECT ... FOR UPDATE in ascending id order (so two postings never wait on each
+other in a cycle); on SQLite by the write transaction's BEGIN IMMEDIATE (one writer at a time;
+sessions from `transaction(url, write=True)` or the API's `WriteDb`). Two requests racing with
+one idempotency key meet at the unique constraint: the loser rolls back its savepoint and
+returns the winner's entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shebao.auth import authz
+from shebao.auth.models import Role, User
+from shebao.errors import InputError
+from shebao.ledger import accounts
+from shebao.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
+from shebao.registry.models import Employer, Person
+from shebao.registry.regions import NATION
+
+MAX_LINES = 500
+MAX_LINE_FEN = 10**16
+"""Largest amount of one line: 100 trillion yuan."""
+MAX_STATEMENT = 500
+REVERSAL = "reversal"
+
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+=-]{0,127}")
+_KIND = re.compile(r"[a-z][a-z0-9_.]{0,31}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostingRequest:
+    """What to post: `lines` are (account code, amount in fen; debit > 0, credit < 0)."""
+
+    idempotency_key: str
+    kind: str
+    memo: str = ""
+    effective_date: date
+    lines: Sequence[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class PostedLine:
+    account: str
+    amount_fen: int  # debit > 0, credit < 0
+
+
+@dataclass(frozen=True)
+class PostingResult:
+    entry_id: int
+    idempotency_key: str
+    kind: str
+    memo: str
+    effective_date: date
+    posted_at: datetime
+    lines: tuple[PostedLine, ...]
+    reverses_entry_id: int | None = None
+    replayed: bool = False
+    """True when the key had been posted before and this is the stored first result."""
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    line_id: int
+    entry_id: int
+    kind: str
+    memo: str
+    effective_date: date
+    posted_at: datetime
+    amount_fen: int  # in the account's normal sense: > 0 raises its balance
+    side: str  # "debit" | "credit"
+    reverses_entry_id: int | None
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: str
+    kind: str
+    normal_side: str
+    allow_negative: bool
+    balance_fen: int
+    opened: bool
+    lines: list[StatementLine] = field(default_factory=list)
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+def _check_key(key: object, field_name: str = "idempotency_key") -> str:
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise InputError(field_name, "must be 1 to 128 letters, digits or . _ : / + = -, "
+                                     "starting with a letter or digit")
+    return key
+
+
+def _check_memo(memo: object) -> str:
+    if not isinstance(memo, str):
+        raise InputError("memo", "must be text")
+    if len(memo) > 500:
+        raise InputError("memo", "is longer than 500 characters")
+    return memo
+
+
+def _check_date(value: object, field_name: str = "effective_date") -> date:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InputError(field_name, "must be a date (YYYY-MM-DD)")
+    return value
+
+
+def _validate(request: PostingRequest) -> list[tuple[accounts.AccountCode, int]]:
+    _check_key(request.idempotency_key)
+    if not isinstance(request.kind, str) or not _KIND.fullmatch(request.kind):
+        raise InputError("kind", "must be 1 to 32 lower-case letters, digits, '_' or '.'")
+    if request.kind == REVERSAL:
+        raise InputError("kind", "reversal is reserved: reverse an entry instead")
+    _check_memo(request.memo)
+    _check_date(request.effective_date)
+    lines = list(request.lines) if not isinstance(request.lines, str | bytes) else []
+    if not lines:
+        raise InputError("lines", "an entry needs lines: at least one debit and one credit")
+    if len(lines) > MAX_LINES:
+        raise InputError("lines", f"an entry has at most {MAX_LINES} lines")
+    parsed: list[tuple[accounts.AccountCode, int]] = []
+    for i, line in enumerate(lines):
+        try:
+            code, amount = line
+        except (TypeError, ValueError):
+            raise InputError(f"lines.{i}", "must be (account, amount_fen)") from None
+        account = accounts.parse(code, f"lines.{i}.account")
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise InputError(f"lines.{i}.amount_fen", "must be a whole number of fen")
+        if amount == 0:
+            raise InputError(f"lines.{i}.amount_fen", "must not be zero")
+        if abs(amount) > MAX_LINE_FEN:
+            raise InputError(f"lines.{i}.amount_fen", f"must be at most {MAX_LINE_FEN} fen")
+        parsed.append((account, amount))
+    if len(parsed) < 2:
+        raise InputError("lines", "an entry needs at least one debit and one credit")
+    total = sum(amount for _, amount in parsed)
+    if total != 0:
+        debits = sum(a for _, a in parsed if a > 0)
+        credits = -sum(a for _, a in parsed if a < 0)
+        raise InputError("lines", f"debits ({debits} fen) and credits ({credits} fen) do not "
+                                  f"balance: the lines sum to {total} fen, not 0")
+    return parsed
+
+
+def request_hash(request: PostingRequest) -> str:
+    """sha256 of the request's canonical JSON: what "the same request" means for a key."""
+    return _hash({
+        "kind": request.kind,
+        "memo": request.memo,
+        "effective_date": request.effective_date.isoformat(),
+        "lines": [[code, amount] for code, amount in request.lines],
+    })
+
+
+def _hash(body: dict[str, object]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# -- accounts --------------------------------------------------------------------------------
+
+
+def _insert_missing(db: Session, specs: list[accounts.AccountCode]) -> None:
+    """Create accounts that do not exist yet; a concurrent creator of the same code wins."""
+    rows = [
+        {"code": s.code, "kind": s.kind.name, "normal_side": s.normal_side.value,
+         "allow_negative": s.allow_negative, "balance_fen": 0, "line_count": 0}
+        for s in sorted(specs, key=lambda s: s.code)  # one order, so creators never deadlock
+    ]
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - shebao runs on SQLite and PostgreSQL
+        db.execute(insert(LedgerAccount), rows)
+        return
+    statement = dialect_insert(LedgerAccount).on_conflict_do_nothing(index_elements=["code"])
+    db.execute(statement, rows)
+
+
+def _check_owner(db: Session, spec: accounts.AccountCode, field_name: str) -> None:
+    if spec.person_id is not None and db.get(Person, spec.person_id) is None:
+        raise InputError(field_name, f"no person with id {spec.person_id}")
+    if spec.employer_id is not None and db.get(Employer, spec.employer_id) is None:
+        raise InputError(field_name, f"no employer with id {spec.employer_id}")
+
+
+def _open(
+    db: Session, specs: dict[str, accounts.AccountCode], fields: dict[str, str]
+) -> None:
+    existing = set(db.scalars(select(LedgerAccount.code).where(LedgerAccount.code.in_(specs))))
+    missing = [spec for code, spec in specs.items() if code not in existing]
+    for spec in missing:
+        _check_owner(db, spec, fields[spec.code])
+    if missing:
+        _insert_missing(db, missing)
+
+
+def open_account(db: Session, code: str) -> LedgerAccount:
+    """The account named `code`, opened (created with balance 0) on first use.
+
+    The kind, normal side and whether it may go negative follow from the code; a code naming
+    a person or an employer that does not exist is refused.
+    """
+    spec = accounts.parse(code)
+    _open(db, {spec.code: spec}, {spec.code: "account"})
+    account = db.scalar(select(LedgerAccount).where(LedgerAccount.code == spec.code))
+    assert account is not None
+    return account
+
+
+def _lock(db: Session, codes: Sequence[str]) -> dict[str, LedgerAccount]:
+    """The accounts, locked for this transaction in ascending id order (PostgreSQL)."""
+    query = (
+        select(LedgerAccount)
+        .where(LedgerAccount.code.in_(codes))
+        .order_by(LedgerAccount.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {account.code: account for account in db.scalars(query)}
+
+
+def _update_balance(account: LedgerAccount, delta_fen: int, lines: int) -> None:
+    """Apply an entry's signed sum on one account (debit > 0) to its cached balance."""
+    account.balance_fen += account.sign * delta_fen
+    account.line_count += lines
+
+
+# -- posting ---------------------------------------------------------------------------------
+
+
+def _write(
+    db: Session,
+    *,
+    key: str,
+    digest: str,
+    kind: str,
+    memo: str,
+    effective_date: date,
+    lines: list[tuple[accounts.AccountCode, int]],
+    field_of: Callable[[int], str],
+    actor_id: int | None,
+    reverses: int | None = None,
+) -> LedgerEntry:
+    specs: dict[str, accounts.AccountCode] = {}
+    fields: dict[str, str] = {}
+    for i, (spec, _) in enumerate(lines):
+        specs.setdefault(spec.code, spec)
+        fields.setdefault(spec.code, field_of(i))
+    _open(db, specs, fields)
+    locked = _lock(db, sorted(specs))
+
+    deltas: dict[str, int] = defaultdict(int)
+    counts: Counter[str] = Counter()
+    for spec, amount in lines:
+        deltas[spec.code] += amount
+        counts[spec.code] += 1
+    for code, delta in deltas.items():
+        account = locked[code]
+        after = account.balance_fen + account.sign * delta
+        if after < 0 and not account.allow_negative:
+            raise InputError(fields[code], f"would take {code} below zero: its balance is "
+                                           f"{account.balance_fen} fen, this entry leaves "
+                                           f"{after} fen")
+
+    entry = LedgerEntry(
+        idempotency_key=key, request_hash=digest, kind=kind, memo=memo,
+        effective_date=effective_date, reverses_entry_id=reverses, actor_id=actor_id,
+    )
+    db.add(entry)
+    db.flush()  # the idempotency key (and a reversal's original) are unique here
+    for spec, amount in lines:
+        db.add(LedgerLine(entry_id=entry.id, account_id=locked[spec.code].id, amount_fen=amount))
+    db.flush()
+    for code, delta in deltas.items():
+        _update_balance(locked[code], delta, counts[code])
+    db.flush()
+    return entry
+
+
+def _by_key(db: Session, key: str) -> LedgerEntry | None:
+    return db.scalar(
+        select(LedgerEntry).where(LedgerEntry.idempotency_key == key)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _result(db: Session, entry: LedgerEntry, replayed: bool) -> PostingResult:
+    rows = db.execute(
+        select(LedgerAccount.code, LedgerLine.amount_fen)
+        .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
+        .where(LedgerLine.entry_id == entry.id)
+        .order_by(LedgerLine.id)
+    )
+    return PostingResult(
+        entry_id=entry.id, idempotency_key=entry.idempotency_key, kind=entry.kind,
+        memo=entry.memo, effective_date=entry.effective_date, posted_at=entry.posted_at,
+        lines=tuple(PostedLine(code, amount) for code, amount in rows),
+        reverses_entry_id=entry.reverses_entry_id, replayed=replayed,
+    )
+
+
+def _replay(db: Session, entry: LedgerEntry, digest: str) -> PostingResult:
+    if entry.request_hash != digest:
+        raise InputError("idempotency_key", "already used for a different posting")
+    return _result(db, entry, replayed=True)
+
+
+def _post_once_or_replay(
+    db: Session, key: str, digest: str, write: Callable[[], LedgerEntry],
+    on_conflict: Callable[[], None] = lambda: None,
+) -> PostingResult:
+    for attempt in range(2):
+        existing = _by_key(db, key)
+        if existing is not None:
+            return _replay(db, existing, digest)
+        try:
+            with db.begin_nested():
+                entry = write()
+        except IntegrityError:
+            # A concurrent posting took the key (or reversed the same entry) first: the
+            # savepoint is gone; look again and answer as a retry would. Anything else (a
+            # database constraint the checks above should have kept) is raised as it is.
+            existing = _by_key(db, key)
+            if existing is not None:
+                return _replay(db, existing, digest)
+            on_conflict()
+            if attempt:
+                raise
+            continue
+        return _result(db, entry, replayed=False)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def post(db: Session, request: PostingRequest, actor_id: int | None = None) -> PostingResult:
+    """Post one balanced entry, or return the first result for a key already posted.
+
+    Raises InputError naming the field for a malformed request, an unknown account, an account
+    that would go below zero, or a key already used for a different request. Writes in the
+    caller's transaction; the caller commits.
+    """
+    lines = _validate(request)
+    digest = request_hash(request)
+    return _post_once_or_replay(
+        db, request.idempotency_key, digest,
+        lambda: _write(
+            db, key=request.idempotency_key, digest=digest, kind=request.kind,
+            memo=request.memo, effective_date=request.effective_date, lines=lines,
+            field_of=lambda i: f"lines.{i}.account", actor_id=actor_id,
+        ),
+    )
+
+
+def _reversal_of(db: Session, entry_id: int) -> int | None:
+    return db.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_entry_id == entry_id))
+
+
+def reverse(
+    db: Session,
+    entry_id: int,
+    idempotency_key: str,
+    memo: str = "",
+    actor_id: int | None = None,
+    effective_date: date | None = None,
+) -> PostingResult:
+    """Post the mirror of entry `entry_id` (every line negated), once.
+
+    Refused: an unknown entry, an entry that is itself a reversal, an entry already reversed,
+    and a reversal that would take an account below zero (its money has moved on since).
+    """
+    _check_key(idempotency_key)
+    _check_memo(memo)
+    if effective_date is not None:
+        _check_date(effective_date)
+    body: dict[str, object] = {"reverses": entry_id, "memo": memo}
+    if effective_date is not None:
+        body["effective_date"] = effective_date.isoformat()
+    digest = _hash(body)
+
+    def already_reversed() -> None:
+        done = _reversal_of(db, entry_id)
+        if done is not None:
+            raise InputError("entry_id", f"entry {entry_id} is already reversed by entry {done}")
+
+    def write() -> LedgerEntry:
+        original = db.get(LedgerEntry, entry_id)
+        if original is None:
+            raise InputError("entry_id", f"no ledger entry {entry_id}")
+        if original.reverses_entry_id is not None:
+            raise InputError("entry_id", f"entry {entry_id} is a reversal; post the original "
+                                         "movement again instead of reversing a reversal")
+        already_reversed()
+        rows = db.execute(
+            select(LedgerAccount.code, LedgerLine.amount_fen)
+            .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
+            .where(LedgerLine.entry_id == entry_id)
+            .order_by(LedgerLine.id)
+        ).all()
+        lines = [(accounts.parse(code), -amount) for code, amount in rows]
+        return _write(
+            db, key=idempotency_key, digest=digest, kind=REVERSAL, memo=memo,
+            effective_date=effective_date or date.today(), lines=lines,
+            field_of=lambda _i: "entry_id", actor_id=actor_id, reverses=entry_id,
+        )
+
+    return _post_once_or_replay(db, idempotency_key, digest, write, already_reversed)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def require_reach(db: Session, user: User, code: str) -> accounts.AccountCode:
+    """The parsed code if `user` may read the account; else Forbidden (403) or NotFound (404).
+
+    A citizen reaches their own person accounts, an employer its own receivable; staff reach a
+    province's funds within their region, a person's accounts through the person's residence
+    region, an employer's through its region; the central fund and transit accounts only from
+    the national level.
+    """
+    authz.require(user, "ledger.read")
+    spec = accounts.parse(code)
+    if spec.person_id is not None:
+        authz.person_for(db, user, spec.person_id, "ledger.read")
+    elif spec.employer_id is not None:
+        authz.employer_for(db, user, spec.employer_id, "ledger.read")
+    elif spec.region is not None:
+        if not authz.may_reach_region(user, spec.region):
+            raise authz.NotFound(code)
+    elif Role(user.role) in (Role.citizen, Role.employer) or user.region_code != NATION:
+        raise authz.NotFound(code)
+    return spec
+
+
+# -- balances and statements ----------------------------------------------------------------
+
+
+def balance(db: Session, code: str) -> int:
+    """The balance of `code` in fen, in its normal sense (a fund holding 100 yuan: 10000).
+
+    An account never posted to has balance 0; a malformed code is refused.
+    """
+    spec = accounts.parse(code)
+    found = db.scalar(select(LedgerAccount.balance_fen).where(LedgerAccount.code == spec.code))
+    return int(found or 0)
+
+
+def replayed_balance(db: Session, code: str) -> int:
+    """The balance recomputed from the account's lines, ignoring the cached balance."""
+    spec = accounts.parse(code)
+    total = db.scalar(
+        select(func.coalesce(func.sum(LedgerLine.amount_fen), 0))
+        .join(LedgerAccount, LedgerLine.account_id == LedgerAccount.id)
+        .where(LedgerAccount.code == spec.code)
+    )
+    return (1 if spec.normal_side == accounts.Side.debit else -1) * int(total or 0)
+
+
+def statement(
+    db: Session, code: str, limit: int = 50, before_id: int | None = None
+) -> Statement:
+    """The account's balance and its lines, newest first; page on with `before_id`."""
+    spec = accounts.parse(code)
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_STATEMENT:
+        raise InputError("limit", f"must be between 1 and {MAX_STATEMENT}")
+    account = db.scalar(select(LedgerAccount).where(LedgerAccount.code == spec.code))
+    if account is None:
+        return Statement(spec.code, spec.kind.name, spec.normal_side.value, spec.allow_negative,
+                         0, opened=False)
+    query = (
+        select(LedgerLine, LedgerEntry)
+        .join(LedgerEntry, LedgerLine.entry_id == LedgerEntry.id)
+        .where(LedgerLine.account_id == account.id)
+        .order_by(LedgerLine.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(LedgerLine.id < before_id)
+    lines = [
+        StatementLine(
+            line_id=line.id, entry_id=entry.id, kind=entry.kind, memo=entry.memo,
+            effective_date=entry.effective_date, posted_at=entry.posted_at,
+            amount_fen=account.sign * line.amount_fen,
+            side="debit" if line.amount_fen > 0 else "credit",
+            reverses_entry_id=entry.reverses_entry_id,
+        )
+        for line, entry in db.execute(query)
+    ]
+    return Statement(account.code, account.kind, account.normal_side, account.allow_negative,
+                     account.balance_fen, opened=True, lines=lines)
+
+
+# -- invariants ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    entries: int
+    lines: int
+    accounts: int
+
+
+def totals(db: Session) -> Totals:
+    return Totals(
+        entries=db.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
+        lines=db.scalar(select(func.count()).select_from(LedgerLine)) or 0,
+        accounts=db.scalar(select(func.count()).select_from(LedgerAccount)) or 0,
+    )
+
+
+def check(db: Session) -> list[str]:
+    """Every breach of the ledger's invariants, one sentence each; empty when all hold."""
+    problems: list[str] = []
+
+    unbalanced = db.execute(
+        select(LedgerLine.entry_id, func.sum(LedgerLine.amount_fen))
+        .group_by(LedgerLine.entry_id)
+        .having(func.sum(LedgerLine.amount_fen) != 0)
+        .order_by(LedgerLine.entry_id)
+    )
+    for entry_id, total in unbalanced:
+        problems.append(f"entry {entry_id}: its lines sum to {int(total)} fen, not 0")
+
+    lineless = db.scalars(
+        select(LedgerEntry.id)
+        .where(~select(LedgerLine.id).where(LedgerLine.entry_id == LedgerEntry.id).exists())
+        .order_by(LedgerEntry.id)
+    )
+    for entry_id in lineless:
+        problems.append(f"entry {entry_id}: has no lines")
+
+    short = db.execute(
+        select(LedgerLine.entry_id, func.count())
+        .group_by(LedgerLine.entry_id)
+        .having(func.count() < 2)
+        .order_by(LedgerLine.entry_id)
+    )
+    for entry_id, count in short:
+        problems.append(f"entry {entry_id}: has {count} line; an entry needs at least two")
+
+    for line_id, entry_id in db.execute(
+        select(LedgerLine.id, LedgerLine.entry_id).where(LedgerLine.amount_fen == 0)
+    ):
+        problems.append(f"entry {entry_id}: line {line_id} is zero")
+
+    sums = (
+        select(
+            LedgerLine.account_id,
+            func.sum(LedgerLine.amount_fen).label("total"),
+            func.count().label("n"),
+        )
+        .group_by(LedgerLine.account_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(LedgerAccount, sums.c.total, sums.c.n)
+        .outerjoin(sums, sums.c.account_id == LedgerAccount.id)
+        .order_by(LedgerAccount.id)
+    )
+    for account, total, count in rows:
+        problems.extend(_account_problems(account, int(total or 0), int(count or 0)))
+
+    problems.extend(_reversal_problems(db))
+    return problems
+
+
+def _account_problems(account: LedgerAccount, total: int, count: int) -> list[str]:
+    problems: list[str] = []
+    name = f"account {account.code}"
+    try:
+        spec = accounts.parse(account.code)
+    except InputError as bad:
+        return [f"{name}: malformed code ({bad.reason})"]
+    if (account.kind, account.normal_side, bool(account.allow_negative)) != (
+        spec.kind.name, spec.normal_side.value, spec.allow_negative
+    ):
+        problems.append(
+            f"{name}: stored as {account.kind}/{account.normal_side}/allow_negative="
+            f"{bool(account.allow_negative)}, its code says {spec.kind.name}/"
+            f"{spec.normal_side.value}/allow_negative={spec.allow_negative}"
+        )
+    replayed = account.sign * total
+    if account.balance_fen != replayed:
+        problems.append(f"{name}: cached balance {account.balance_fen} fen, but its lines give "
+                        f"{replayed} fen")
+    if account.line_count != count:
+        problems.append(f"{name}: counts {account.line_count} lines, but has {count}")
+    if not spec.allow_negative and min(replayed, account.balance_fen) < 0:
+        problems.append(f"{name}: below zero ({replayed} fen) but may not go negative")
+    return problems
+
+
+def _reversal_problems(db: Session) -> list[str]:
+    problems: list[str] = []
+    twice = db.execute(
+        select(LedgerEntry.reverses_entry_id, func.count())
+        .where(LedgerEntry.reverses_entry_id.is_not(None))
+        .group_by(LedgerEntry.reverses_entry_id)
+        .having(func.count() > 1)
+    )
+    for original, count in twice:
+        problems.append(f"entry {original}: reversed {count} times")
+
+    pairs = db.execute(
+        select(LedgerEntry.id, LedgerEntry.reverses_entry_id)
+        .where(LedgerEntry.reverses_entry_id.is_not(None))
+        .order_by(LedgerEntry.id)
+    ).all()
+    if not pairs:
+        return problems
+    involved = {i for pair in pairs for i in pair}
+    lines: dict[int, Counter[tuple[int, int]]] = defaultdict(Counter)
+    reversals: set[int] = set()
+    for start in range(0, len(involved), 1000):
+        chunk = sorted(involved)[start:start + 1000]
+        for entry_id, account_id, amount in db.execute(
+            select(LedgerLine.entry_id, LedgerLine.account_id, LedgerLine.amount_fen)
+            .where(LedgerLine.entry_id.in_(chunk))
+        ):
+            lines[entry_id][(account_id, int(amount))] += 1
+        reversals.update(db.scalars(
+            select(LedgerEntry.id)
+            .where(LedgerEntry.id.in_(chunk), LedgerEntry.reverses_entry_id.is_not(None))
+        ))
+    for reversal, original in pairs:
+        if original in reversals:
+            problems.append(f"entry {reversal}: reverses entry {original}, itself a reversal")
+        mirror = Counter({(a, -amount): n for (a, amount), n in lines[original].items()})
+        if lines[reversal] != mirror:
+            problems.append(f"entry {reversal}: does not mirror entry {original}, "
+                            "which it reverses")
+    return problems
