@@ -438,7 +438,7 @@ def household_members(db: Session, household: Household) -> list[tuple[Household
         .where(HouseholdMember.household_id == household.id)
         .order_by(HouseholdMember.start_date, HouseholdMember.id)
     )
-    return [(m, p) for m, p in rows.tuples()]
+    return [(m, p) for m, p in rows]
 
 
 def add_member(db: Session, user: User, household_id: int, data: MemberAdd) -> HouseholdMember:
