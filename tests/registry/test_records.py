@@ -58,7 +58,8 @@ def test_near_duplicate_registers_both_and_queues_a_review(
     assert len(response.json()["duplicate_review_ids"]) == 1
     # Both records exist: nothing was merged.
     assert client.get(f"/api/v1/persons/{new_id}", headers=clerk).status_code == 200
-    assert client.get(f"/api/v1/persons/{world.teacher}", headers=clerk).json()["status"] == "active"
+    older = client.get(f"/api/v1/persons/{world.teacher}", headers=clerk).json()
+    assert older["status"] == "active"
     reviews = client.get("/api/v1/reviews", headers=clerk).json()
     assert [(r["person"]["id"], r["candidate"]["id"]) for r in reviews] == [(new_id, world.teacher)]
     assert "identity_number" not in reviews[0]["person"]
