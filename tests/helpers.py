@@ -15,23 +15,27 @@ from shebao.registry.models import Employer, Person
 PASSWORD = "correct horse battery"
 
 
-def add_person(url: str, name: str, county: str, birth: date, sequence: int) -> int:
+def add_person(
+    url: str, name: str, county: str, birth: date, sequence: int, hukou: str | None = None
+) -> int:
+    """A person living in `county`, with their hukou there too unless `hukou` says otherwise."""
     with transaction(url) as db:
         sex = "male" if sequence % 2 else "female"
         person = Person(
-            identity_number=make_resident_id(county, birth, sequence), name=name, sex=sex,
-            birth_date=birth, hukou_region=county, residence_region=county,
+            identity_number=make_resident_id(hukou or county, birth, sequence), name=name,
+            sex=sex, birth_date=birth, hukou_region=hukou or county, residence_region=county,
         )
         db.add(person)
         db.flush()
         return person.id
 
 
-def add_employer(url: str, credit_code: str, county: str) -> int:
+def add_employer(url: str, credit_code: str, county: str, **fields: object) -> int:
     with transaction(url) as db:
         employer = Employer(
-            credit_code=credit_code, name="测试单位", region_code=county, industry="教育",
-            injury_class=1, size="small",
+            credit_code=credit_code, region_code=county,
+            **{"name": "测试单位", "industry": "教育", "injury_class": 1, "size": "small",
+               **fields},
         )
         db.add(employer)
         db.flush()

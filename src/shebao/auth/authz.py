@@ -3,25 +3,40 @@
 Two questions, always asked together:
 1. Does the user's role carry the permission at all?  No → `Forbidden` (HTTP 403).
 2. Is the record inside the user's reach?  Staff reach their region and everything below it;
-   a citizen reaches their own record; an employer its own employer record.  No → `NotFound`
+   a citizen reaches their own record (and household); an employer its own employer record and
+   the persons with an open employment spell there.  No → `NotFound`
    (HTTP 404), so that nobody can learn that a record outside their reach exists.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from shebao.auth.models import Role, User
-from shebao.registry.models import Employer, Person
+from shebao.registry.models import Employer, EmploymentSpell, Household, HouseholdMember, Person
 from shebao.registry.regions import is_within, scope_prefix
 
 # Which roles hold which permission. The reliability suite checks every endpoint against it.
+_STAFF_READ = frozenset({Role.clerk, Role.supervisor, Role.admin})
+_STAFF_WRITE = frozenset({Role.clerk, Role.admin})
+
 PERMISSIONS: dict[str, frozenset[Role]] = {
-    "person.read": frozenset({Role.citizen, Role.clerk, Role.supervisor, Role.admin}),
-    "person.write": frozenset({Role.clerk, Role.admin}),
-    "employer.read": frozenset({Role.employer, Role.clerk, Role.supervisor, Role.admin}),
-    "employer.write": frozenset({Role.clerk, Role.admin}),
+    "person.read": frozenset({Role.citizen, Role.employer, *_STAFF_READ}),
+    "person.write": _STAFF_WRITE,
+    "person.history": frozenset({Role.citizen, *_STAFF_READ}),
+    "employer.read": frozenset({Role.employer, *_STAFF_READ}),
+    "employer.write": _STAFF_WRITE,
+    "household.read": frozenset({Role.citizen, *_STAFF_READ}),
+    "household.write": _STAFF_WRITE,
+    "employment.read": frozenset({Role.citizen, Role.employer, *_STAFF_READ}),
+    "employment.write": _STAFF_WRITE,
+    "enrollment.read": frozenset({Role.citizen, Role.employer, *_STAFF_READ}),
+    "enrollment.write": _STAFF_WRITE,
+    "review.read": _STAFF_READ,
+    "review.resolve": _STAFF_WRITE,
     "user.manage": frozenset({Role.admin}),
     "region.read": frozenset(Role),
     # Manual journal entries; domain services post for the other roles through their own rules.
@@ -58,11 +73,25 @@ def may_reach_region(user: User, region_code: str) -> bool:
     return is_within(region_code, user.region_code)
 
 
-def may_reach_person(user: User, person: Person) -> bool:
+def _works_for(employer_id: int | None, today: date | None = None) -> ColumnElement[bool]:
+    """Persons with an employment spell at `employer_id` that has not ended before today."""
+    today = today or date.today()
+    return exists().where(
+        EmploymentSpell.person_id == Person.id,
+        EmploymentSpell.employer_id == (employer_id or -1),
+        or_(EmploymentSpell.end_date.is_(None), EmploymentSpell.end_date >= today),
+    )
+
+
+def may_reach_person(user: User, person: Person, db: Session | None = None) -> bool:
     if user.role == Role.citizen:
         return user.person_id == person.id
     if user.role == Role.employer:
-        return False  # employers see their staff through declarations, not the registry
+        # An employer reaches its own employees: those with an open spell there.
+        db = db or object_session(person)
+        if db is None or user.employer_id is None:
+            return False
+        return bool(db.scalar(select(_works_for(user.employer_id)).where(Person.id == person.id)))
     return may_reach_region(user, person.residence_region)
 
 
@@ -80,7 +109,7 @@ def scoped_persons(user: User) -> Select[tuple[Person]]:
     if user.role == Role.citizen:
         return query.where(Person.id == (user.person_id or -1))
     if user.role == Role.employer:
-        return query.where(Person.id == -1)
+        return query.where(_works_for(user.employer_id))
     return query.where(Person.residence_region.startswith(scope_prefix(user.region_code)))
 
 
@@ -88,9 +117,42 @@ def person_for(db: Session, user: User, person_id: int, permission: str) -> Pers
     """The person if the user may act on them with `permission`; else Forbidden or NotFound."""
     require(user, permission)
     person = db.get(Person, person_id)
-    if person is None or not may_reach_person(user, person):
+    if person is None or not may_reach_person(user, person, db):
         raise NotFound(f"person {person_id}")
     return person
+
+
+def may_reach_household(db: Session, user: User, household: Household) -> bool:
+    """Staff reach households registered in their region; a citizen the household they are in."""
+    if user.role == Role.citizen:
+        return user.person_id is not None and bool(
+            db.scalar(
+                select(HouseholdMember.id).where(
+                    HouseholdMember.household_id == household.id,
+                    HouseholdMember.person_id == user.person_id,
+                    HouseholdMember.end_date.is_(None),
+                )
+            )
+        )
+    return may_reach_region(user, household.region_code)
+
+
+def household_for(db: Session, user: User, household_id: int, permission: str) -> Household:
+    require(user, permission)
+    household = db.get(Household, household_id)
+    if household is None or not may_reach_household(db, user, household):
+        raise NotFound(f"household {household_id}")
+    return household
+
+
+def scoped_employers(user: User) -> Select[tuple[Employer]]:
+    """A query of the employers this user may see."""
+    query = select(Employer)
+    if user.role == Role.employer:
+        return query.where(Employer.id == (user.employer_id or -1))
+    if user.role == Role.citizen:
+        return query.where(Employer.id == -1)
+    return query.where(Employer.region_code.startswith(scope_prefix(user.region_code)))
 
 
 def employer_for(db: Session, user: User, employer_id: int, permission: str) -> Employer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from shebao.db.engine import get_engine
+from shebao.db.migrate import migration_connection
 from shebao.db.models import Base
 
 config = context.config
@@ -16,7 +16,7 @@ def run() -> None:
     if connection is not None:
         _run_with(connection)
         return
-    with get_engine(config.get_main_option("sqlalchemy.url")).begin() as fresh:
+    with migration_connection(config.get_main_option("sqlalchemy.url")) as fresh:
         _run_with(fresh)
 
 
