@@ -5,7 +5,7 @@ employers.legal_representative_person_id and persons.duplicate_of_id (batch mode
 rebuilds the two tables; PostgreSQL alters them in place).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-27 11:04:08.028323
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
