@@ -642,11 +642,11 @@ def _reversal_problems(db: Session) -> list[str]:
     ).all()
     if not pairs:
         return problems
-    involved = {i for pair in pairs for i in pair}
+    involved = sorted({i for pair in pairs for i in pair})
     lines: dict[int, Counter[tuple[int, int]]] = defaultdict(Counter)
     reversals: set[int] = set()
     for start in range(0, len(involved), 1000):
-        chunk = sorted(involved)[start:start + 1000]
+        chunk = involved[start:start + 1000]
         for entry_id, account_id, amount in db.execute(
             select(LedgerLine.entry_id, LedgerLine.account_id, LedgerLine.amount_fen)
             .where(LedgerLine.entry_id.in_(chunk))
