@@ -110,7 +110,7 @@ def test_a_retry_with_the_same_key_returns_the_first_result_and_posts_once(
     first = receive(database_url, "bank-statement-2025-07-15-0001", PENSION_GD, 500_00)
     again = receive(database_url, "bank-statement-2025-07-15-0001", PENSION_GD, 500_00)
     assert again.entry_id == first.entry_id and again.replayed and not first.replayed
-    assert again.lines == first.lines
+    assert again.lines == first.lines and again.posted_at == first.posted_at
     assert balances(database_url, PENSION_GD) == {PENSION_GD: 500_00}
     assert totals(database_url).entries == 1
 

@@ -29,7 +29,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -308,6 +308,11 @@ def _write(
     return entry
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every timestamp shebao stores is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _by_key(db: Session, key: str) -> LedgerEntry | None:
     return db.scalar(
         select(LedgerEntry).where(LedgerEntry.idempotency_key == key)
@@ -324,7 +329,7 @@ def _result(db: Session, entry: LedgerEntry, replayed: bool) -> PostingResult:
     )
     return PostingResult(
         entry_id=entry.id, idempotency_key=entry.idempotency_key, kind=entry.kind,
-        memo=entry.memo, effective_date=entry.effective_date, posted_at=entry.posted_at,
+        memo=entry.memo, effective_date=entry.effective_date, posted_at=_utc(entry.posted_at),
         lines=tuple(PostedLine(code, amount) for code, amount in rows),
         reverses_entry_id=entry.reverses_entry_id, replayed=replayed,
     )
@@ -508,7 +513,7 @@ def statement(
     lines = [
         StatementLine(
             line_id=line.id, entry_id=entry.id, kind=entry.kind, memo=entry.memo,
-            effective_date=entry.effective_date, posted_at=entry.posted_at,
+            effective_date=entry.effective_date, posted_at=_utc(entry.posted_at),
             amount_fen=account.sign * line.amount_fen,
             side="debit" if line.amount_fen > 0 else "credit",
             reverses_entry_id=entry.reverses_entry_id,
@@ -637,11 +642,11 @@ def _reversal_problems(db: Session) -> list[str]:
     ).all()
     if not pairs:
         return problems
-    involved = {i for pair in pairs for i in pair}
+    involved = sorted({i for pair in pairs for i in pair})
     lines: dict[int, Counter[tuple[int, int]]] = defaultdict(Counter)
     reversals: set[int] = set()
     for start in range(0, len(involved), 1000):
-        chunk = sorted(involved)[start:start + 1000]
+        chunk = involved[start:start + 1000]
         for entry_id, account_id, amount in db.execute(
             select(LedgerLine.entry_id, LedgerLine.account_id, LedgerLine.amount_fen)
             .where(LedgerLine.entry_id.in_(chunk))
