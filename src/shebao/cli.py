@@ -42,7 +42,7 @@ def refusals_exit_2(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except InputErrors as errors:
             for error in errors.errors:
-                typer.echo(f"error: {error.field}: {error.reason}", err=True)
+                typer.echo(f"error: {error}", err=True)
             raise typer.Exit(2) from None
         except InputError as error:
             typer.echo(f"error: {error.field}: {error.reason}", err=True)

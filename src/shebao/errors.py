@@ -10,15 +10,21 @@ from typing import Any
 
 
 class InputError(ValueError):
-    """Input refused at the edge: `field` names what was wrong, `reason` says why."""
+    """Input refused at the edge: `field` names what was wrong, `reason` says why, and `line`
+    the line of an uploaded file it came from, if any."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+    def __init__(self, field: str, reason: str, line: int | None = None) -> None:
+        where = f"line {line}: " if line is not None else ""
+        super().__init__(f"{where}{field}: {reason}")
         self.field = field
         self.reason = reason
+        self.line = line
 
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.reason}
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"field": self.field, "reason": self.reason}
+        if self.line is not None:
+            found["line"] = self.line
+        return found
 
 
 class InputErrors(ValueError):

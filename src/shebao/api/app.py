@@ -12,6 +12,7 @@ from shebao.api.errors import install_error_handlers
 from shebao.auth.api import router as accounts_router
 from shebao.calc.api import router as calc_router
 from shebao.config import Settings, get_settings
+from shebao.contributions.api import router as contributions_router
 from shebao.ledger.api import router as ledger_router
 from shebao.registry.api import router as registry_router
 from shebao.web.routes import router as web_router
@@ -31,7 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    for router in (accounts_router, registry_router, calc_router, ledger_router):
+    for router in (
+        accounts_router, registry_router, calc_router, ledger_router, contributions_router
+    ):
         app.include_router(router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")

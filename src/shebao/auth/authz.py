@@ -37,6 +37,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "enrollment.write": _STAFF_WRITE,
     "review.read": _STAFF_READ,
     "review.resolve": _STAFF_WRITE,
+    # Employers declare their own staff's wages; clerks declare on their behalf at the desk.
+    "contribution.declare": frozenset({Role.employer, *_STAFF_WRITE}),
+    "contribution.bill": _STAFF_WRITE,
+    # Citizens and employers pay their own bills online; clerks record payments at the desk.
+    "contribution.pay": frozenset({Role.citizen, Role.employer, *_STAFF_WRITE}),
+    "contribution.read": frozenset({Role.citizen, Role.employer, *_STAFF_READ}),
     "user.manage": frozenset({Role.admin}),
     "region.read": frozenset(Role),
     # Manual journal entries; domain services post for the other roles through their own rules.

@@ -1,0 +1,1 @@
+"""Contribution collection: declarations, bills, payments, arrears and late fees."""

@@ -1,0 +1,399 @@
+"""Declare wages, price them into bills, record payments into the ledger.
+
+- A declaration is accepted whole or not at all: every bad row is listed (line, field, reason)
+  and nothing is written.
+- Bills come from `policy.billing.monthly_bill` (base clamping, every scheme's shares, the
+  employer's work-injury class, relief by month, region and size), for the schemes each person
+  is enrolled in that month.
+- Money enters the funds when a bill is paid: one ledger entry debits the province's settlement
+  account and credits the pooled funds and the individual accounts; the late fee (0.05% a day
+  from the due date, Social Insurance Law art. 86) goes into the pooled funds.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from shebao.auth.authz import NotFound, employer_for, person_for, require
+from shebao.auth.models import Role, User
+from shebao.contributions.models import Bill, BillLine, Declaration, DeclarationLine, Payment
+from shebao.errors import InputError, InputErrors
+from shebao.ledger import accounts
+from shebao.ledger import service as ledger
+from shebao.policy import Policy
+from shebao.policy import bindings as b
+from shebao.policy.billing import monthly_bill
+from shebao.policy.formulas.contributions import late_fee
+from shebao.policy.formulas.periods import parse_month
+from shebao.policy.formulas.rounding import largest_remainder
+from shebao.registry.identifiers import parse_resident_id
+from shebao.registry.models import Employer, EmploymentSpell, Enrollment, Person
+from shebao.registry.regions import scope_prefix
+
+MAX_DECLARATION_ROWS = 200_000
+# Individual accounts that a bill line's scheme credits.
+PERSONAL_ACCOUNT_OF_SCHEME = {"employee_pension": "pension", "employee_medical": "medical"}
+
+
+@dataclass(frozen=True)
+class DeclaredRow:
+    """One row as received: `line` is its line in the uploaded file (or its index + 1)."""
+
+    line: int
+    identity_number: str
+    wage_fen: object
+
+
+def month_bounds(month: str, field: str = "month") -> tuple[date, date]:
+    number = parse_month(month, field)
+    first = b.month_start(number)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def read_csv(text: str) -> list[DeclaredRow]:
+    """Rows of a declaration file: a header `identity_number,wage_fen`, then one row a person."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in next(reader, [])]
+    if header[:2] != ["identity_number", "wage_fen"]:
+        raise InputError("file", "the first line must be the header identity_number,wage_fen", 1)
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != 2:
+            rows.append(DeclaredRow(number, "", f"expected 2 columns, got {len(row)}"))
+            continue
+        rows.append(DeclaredRow(number, row[0].strip(), row[1].strip()))
+    return rows
+
+
+def _wage(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number of fen")
+    if isinstance(value, int):
+        wage = value
+    elif isinstance(value, str) and value.isdigit():
+        wage = int(value)
+    else:
+        raise ValueError(f"must be a whole number of fen, got {value!r}")
+    if wage > 10**12:
+        raise ValueError("is implausibly large")
+    return wage
+
+
+def declare(
+    db: Session, user: User, employer_id: int, month: str, rows: list[DeclaredRow], source: str
+) -> Bill:
+    """Accept a month's declaration and bill it, or refuse it whole listing every bad row."""
+    employer = employer_for(db, user, employer_id, "contribution.declare")
+    first, last = month_bounds(month)
+    if first > date.today():
+        raise InputError("month", "wages can be declared for this month or earlier, not later")
+    if db.scalar(select(Declaration.id).where(Declaration.employer_id == employer.id,
+                                              Declaration.month == month)):
+        raise InputError("month", f"{month} is already declared for this employer")
+    if not rows:
+        raise InputError("lines", "a declaration needs at least one person")
+    if len(rows) > MAX_DECLARATION_ROWS:
+        raise InputError("lines", f"at most {MAX_DECLARATION_ROWS} rows in one declaration")
+    persons, wages = _check_rows(db, employer, first, last, rows)
+    declaration = Declaration(
+        employer_id=employer.id, month=month, source=source,
+        submitted_by=user.id, line_count=len(rows), total_wage_fen=sum(wages),
+    )
+    declaration.lines = [
+        DeclarationLine(person_id=p.id, wage_fen=w) for p, w in zip(persons, wages, strict=True)
+    ]
+    db.add(declaration)
+    db.flush()
+    return _bill(db, month, employer.region_code, persons, wages, employer=employer,
+                 declaration=declaration)
+
+
+def _check_rows(
+    db: Session, employer: Employer, first: date, last: date, rows: list[DeclaredRow]
+) -> tuple[list[Person], list[int]]:
+    errors: list[InputError] = []
+    numbers: dict[str, DeclaredRow] = {}
+    wages: dict[int, int] = {}
+    for row in rows:
+        try:
+            number = parse_resident_id(row.identity_number).number
+        except InputError as bad:
+            errors.append(InputError("identity_number", bad.reason, row.line))
+            continue
+        if number in numbers:
+            errors.append(InputError("identity_number",
+                                     f"also declared on line {numbers[number].line}", row.line))
+            continue
+        numbers[number] = row
+        try:
+            wages[row.line] = _wage(row.wage_fen)
+        except ValueError as bad:
+            errors.append(InputError("wage_fen", str(bad), row.line))
+    found = {
+        p.identity_number: p
+        for p in db.scalars(select(Person).where(Person.identity_number.in_(list(numbers))))
+    }
+    employed = set(db.scalars(
+        select(EmploymentSpell.person_id).where(
+            EmploymentSpell.employer_id == employer.id,
+            EmploymentSpell.start_date <= last,
+            or_(EmploymentSpell.end_date.is_(None), EmploymentSpell.end_date >= first),
+        )
+    ))
+    persons: list[Person] = []
+    for number, row in numbers.items():
+        person = found.get(number)
+        if person is None:
+            errors.append(InputError("identity_number", "is not registered", row.line))
+        elif person.id not in employed:
+            errors.append(InputError(
+                "identity_number", "has no employment at this employer in the month", row.line))
+        else:
+            persons.append(person)
+    if errors:
+        raise InputErrors(sorted(errors, key=lambda e: e.line or 0))
+    return persons, [wages[numbers[p.identity_number].line] for p in persons]
+
+
+def _enrolled(db: Session, person_ids: list[int], first: date, last: date) -> set[tuple[int, str]]:
+    rows = db.execute(
+        select(Enrollment.person_id, Enrollment.scheme).where(
+            Enrollment.person_id.in_(person_ids),
+            Enrollment.start_date <= last,
+            or_(Enrollment.end_date.is_(None), Enrollment.end_date >= first),
+        )
+    )
+    return {(person_id, scheme) for person_id, scheme in rows}
+
+
+def _bill(
+    db: Session, month: str, region: str, persons: list[Person], wages: list[int], *,
+    employer: Employer | None = None, declaration: Declaration | None = None,
+) -> Bill:
+    """Price the month for these persons and keep the lines of the schemes they are in."""
+    first, last = month_bounds(month)
+    number = parse_month(month)
+    snapshot = Policy.at(first, region)
+    priced = monthly_bill(
+        snapshot, number, region, np.asarray(wages, dtype=np.int64),
+        flexible=employer is None,
+        injury_class=employer.injury_class if employer else 1,
+        enterprise_size=employer.size if employer else "small",
+        public_body=employer.is_public_body if employer else False,
+    )
+    enrolled = _enrolled(db, [p.id for p in persons], first, last)
+    bill = Bill(
+        payer_kind="employer" if employer else "person",
+        employer_id=employer.id if employer else None,
+        person_id=None if employer else persons[0].id,
+        declaration_id=declaration.id if declaration else None,
+        month=month, province=region[:2] + "0000", due_date=last, amount_fen=0,
+    )
+    for i, person in enumerate(persons):
+        for line in priced.lines:
+            amount = int(line.amount_fen[i])
+            if (person.id, line.scheme) not in enrolled or amount == 0:
+                continue
+            bill.lines.append(BillLine(
+                person_id=person.id, scheme=line.scheme, payer=line.payer,
+                destination=line.destination, base_fen=int(priced.base_fen[i]), rate=line.rate,
+                relief_factor=float(line.relief_factor[i]), amount_fen=amount,
+            ))
+    bill.amount_fen = sum(line.amount_fen for line in bill.lines)
+    db.add(bill)
+    db.flush()
+    return bill
+
+
+def bill_flexible_workers(db: Session, user: User, month: str, region: str) -> list[Bill]:
+    """Bills for the month of every flexible worker enrolled in the employee pension in
+    `region` and below, on the floor base (60%: the base most choose), unless already billed."""
+    require(user, "contribution.bill")
+    first, last = month_bounds(month)
+    prefix = region[:2] if region.endswith("0000") else region
+    already = select(Bill.person_id).where(Bill.month == month, Bill.payer_kind == "person")
+    persons = list(db.scalars(
+        select(Person).join(Enrollment, Enrollment.person_id == Person.id).where(
+            Enrollment.scheme == "employee_pension",
+            Enrollment.category == "flexible",
+            Enrollment.region_code.startswith(prefix),
+            Enrollment.start_date <= last,
+            or_(Enrollment.end_date.is_(None), Enrollment.end_date >= first),
+            Person.id.not_in(already),
+        ).order_by(Person.id)
+    ))
+    region_of: dict[int, str] = dict(db.execute(  # type: ignore[arg-type]
+        select(Enrollment.person_id, Enrollment.region_code).where(
+            Enrollment.person_id.in_([p.id for p in persons]),
+            Enrollment.scheme == "employee_pension", Enrollment.category == "flexible",
+            Enrollment.start_date <= last,
+            or_(Enrollment.end_date.is_(None), Enrollment.end_date >= first),
+        )
+    ).all())
+    return [_bill(db, month, region_of[p.id], [p], [0]) for p in persons]
+
+
+def bill_for(db: Session, user: User, bill_id: int, permission: str) -> Bill:
+    """A bill within the user's reach (its employer's, or its flexible worker's)."""
+    bill = db.get(Bill, bill_id)
+    if bill is None:
+        raise NotFound(f"bill {bill_id}")
+    if bill.employer_id is not None:
+        employer_for(db, user, bill.employer_id, permission)
+    else:
+        person_for(db, user, bill.person_id or 0, permission)
+    return bill
+
+
+def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -> Payment:
+    """Record a bill paid in full on `paid_on`: the amount must be the bill plus the late fee.
+
+    Paying the same bill again with the same day and amount returns the first payment.
+    """
+    bill = bill_for(db, user, bill_id, "contribution.pay")
+    if paid_on > date.today():
+        raise InputError("paid_on", "a payment cannot be dated in the future")
+    fee, days = late_fee_on(bill, paid_on)
+    if bill.payments:
+        first = bill.payments[0]
+        if (first.paid_on, first.amount_fen) == (paid_on, amount_fen):
+            return first
+        raise InputError("bill_id", f"was already paid on {first.paid_on}")
+    if amount_fen != bill.amount_fen + fee:
+        raise InputError("amount_fen", f"must be {bill.amount_fen + fee}: the bill "
+                                       f"{bill.amount_fen} plus the late fee {fee} for {days} days")
+    posted = ledger.post(db, ledger.PostingRequest(
+        idempotency_key=f"contribution-payment-{bill.id}",
+        kind="contribution",
+        memo=f"bill {bill.id}, {bill.month}",
+        effective_date=paid_on,
+        lines=_payment_lines(bill, fee),
+    ), actor_id=user.id)
+    payment = Payment(bill_id=bill.id, paid_on=paid_on, amount_fen=amount_fen,
+                      late_fee_fen=fee, days_late=days, ledger_entry_id=posted.entry_id)
+    bill.status = "paid"
+    db.add(payment)
+    db.flush()
+    return payment
+
+
+def late_fee_on(bill: Bill, paid_on: date) -> tuple[int, int]:
+    """The late fee due if the bill is paid on `paid_on`, and the days it is late."""
+    start = bill.deferred_until or bill.due_date
+    days = max(0, (paid_on - start).days)
+    rate = Policy.at(paid_on).value("collection.late_fee_rate")
+    return int(late_fee(bill.amount_fen, days, late_fee_daily_rate=rate)), days
+
+
+def _payment_lines(bill: Bill, fee: int) -> list[tuple[str, int]]:
+    credits: dict[str, int] = defaultdict(int)
+    pooled: dict[str, int] = defaultdict(int)
+    for line in bill.lines:
+        if line.destination == "individual_account":
+            code = accounts.person(PERSONAL_ACCOUNT_OF_SCHEME[line.scheme], line.person_id)
+        else:
+            code = accounts.pool(line.scheme, bill.province)
+            pooled[code] += line.amount_fen
+        credits[code] += line.amount_fen
+    if fee:
+        # Late fees join the pooled funds, shared in proportion to what each was owed.
+        codes = sorted(pooled)
+        for code, share in zip(codes, largest_remainder(fee, [pooled[c] for c in codes]),
+                               strict=True):
+            credits[code] += int(share)
+    lines = [(accounts.settlement(bill.province), bill.amount_fen + fee)]
+    lines += [(code, -amount) for code, amount in sorted(credits.items()) if amount]
+    return lines
+
+
+def bills(
+    db: Session, user: User, *, employer_id: int | None = None, person_id: int | None = None,
+    month: str | None = None, status: str | None = None,
+) -> list[Bill]:
+    require(user, "contribution.read")
+    query = select(Bill).order_by(Bill.month.desc(), Bill.id.desc()).limit(500)
+    if employer_id is not None:
+        employer_for(db, user, employer_id, "contribution.read")
+        query = query.where(Bill.employer_id == employer_id)
+    elif person_id is not None:
+        person_for(db, user, person_id, "contribution.read")
+        query = query.where(Bill.person_id == person_id)
+    elif user.role in (Role.citizen, Role.employer):
+        raise InputError("employer_id", "name the employer (or person) whose bills to list")
+    else:
+        region = func.coalesce(Employer.region_code, Person.residence_region)
+        query = (
+            query.join(Employer, Employer.id == Bill.employer_id, isouter=True)
+            .join(Person, Person.id == Bill.person_id, isouter=True)
+            .where(region.startswith(scope_prefix(user.region_code)))
+        )
+    if month is not None:
+        parse_month(month)
+        query = query.where(Bill.month == month)
+    if status is not None:
+        query = query.where(Bill.status == status)
+    return list(db.scalars(query))
+
+
+@dataclass(frozen=True)
+class RecordMonth:
+    month: str
+    payer: str
+    base_fen: int
+    amounts: dict[str, int]
+    paid: bool
+
+
+@dataclass(frozen=True)
+class ContributionRecord:
+    """A person's contributions by month, as the national platform's rights record shows."""
+
+    person_id: int
+    months: list[RecordMonth]
+    pension_account_fen: int
+    medical_account_fen: int
+    contribution_months: int
+
+
+def record(db: Session, user: User, person_id: int) -> ContributionRecord:
+    person = person_for(db, user, person_id, "contribution.read")
+    rows = db.execute(
+        select(Bill, BillLine, Employer.name)
+        .join(BillLine, BillLine.bill_id == Bill.id)
+        .join(Employer, Employer.id == Bill.employer_id, isouter=True)
+        .where(BillLine.person_id == person.id)
+        .order_by(Bill.month, Bill.id, BillLine.id)
+    ).all()
+    months: dict[tuple[str, int], RecordMonth] = {}
+    for bill, line, employer_name in rows:
+        key = (bill.month, bill.id)
+        if key not in months:
+            months[key] = RecordMonth(bill.month, employer_name or "flexible employment",
+                                      line.base_fen, {}, bill.status == "paid")
+        amounts = months[key].amounts
+        amounts[f"{line.scheme}.{line.payer}"] = (
+            amounts.get(f"{line.scheme}.{line.payer}", 0) + line.amount_fen
+        )
+    paid_pension_months = {
+        m.month for m in months.values()
+        if m.paid and any(k.startswith("employee_pension.") for k in m.amounts)
+    }
+    return ContributionRecord(
+        person_id=person.id,
+        months=list(months.values()),
+        pension_account_fen=ledger.balance(db, accounts.person("pension", person.id)),
+        medical_account_fen=ledger.balance(db, accounts.person("medical", person.id)),
+        contribution_months=len(paid_pension_months),
+    )
+

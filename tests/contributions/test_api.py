@@ -1,0 +1,216 @@
+"""Declarations, bills and payments over the API, on SQLite and PostgreSQL.
+
+The world: 陈丽 works at a medium Shenzhen factory (work-injury class 3); the employer declares
+her wage, pays the bill, and every fen lands in the pooled funds and her accounts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shebao.db.engine import transaction
+from shebao.ledger import accounts
+from shebao.ledger import service as ledger
+from shebao.registry.identifiers import make_resident_id
+from shebao.registry.models import Person
+from tests.helpers import bearer
+from tests.registry.world import World, build
+
+
+@pytest.fixture
+def world(database_url: str) -> World:
+    return build(database_url)
+
+
+def _employ(client: TestClient, world: World, person: int, start: str = "2025-01-01") -> None:
+    clerk = bearer(client, "clerk-baoan")
+    response = client.post(
+        "/api/v1/employment",
+        json={"person_id": person, "employer_id": world.factory, "start_date": start,
+              "monthly_wage_fen": 800000},
+        headers=clerk,
+    )
+    assert response.status_code == 201, response.text
+
+
+def _number(url: str, person_id: int) -> str:
+    with transaction(url) as db:
+        return db.get(Person, person_id).identity_number
+
+
+def test_declare_bill_and_pay(client: TestClient, world: World, database_url: str) -> None:
+    _employ(client, world, world.worker)
+    employer = bearer(client, "employer-factory")
+    declared = client.post(
+        "/api/v1/contributions/declarations",
+        json={"employer_id": world.factory, "month": "2025-07",
+              "lines": [{"identity_number": _number(database_url, world.worker),
+                         "wage_fen": 800000}]},
+        headers=employer,
+    )
+    assert declared.status_code == 201, declared.text
+    bill = declared.json()
+    # Shenzhen, July 2025, base 8,000 RMB (inside 60–300% of the average): employer 16% pension
+    # 128000 + medical 52000 (6.5%) + unemployment 0.5% 4000 + injury class 3 0.7% 5600;
+    # employee 8% 64000 + 2% 16000 + 0.5% 4000.
+    assert bill["amount_fen"] == 189600 + 84000
+    assert bill["due_date"] == "2025-07-31"
+    paid = client.post(
+        f"/api/v1/contributions/bills/{bill['id']}/payments",
+        json={"paid_on": "2025-07-20", "amount_fen": bill["amount_fen"]}, headers=employer,
+    )
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["late_fee_fen"] == 0
+    with transaction(database_url) as db:
+        assert ledger.balance(db, accounts.person("pension", world.worker)) == 64000
+        assert ledger.balance(db, accounts.person("medical", world.worker)) == 16000
+        assert ledger.balance(db, accounts.pool("employee_pension", "440000")) == 128000
+        assert ledger.balance(db, accounts.settlement("440000")) == 273600
+        assert ledger.check(db) == []
+    record = client.get(f"/api/v1/contributions/persons/{world.worker}/record",
+                        headers=bearer(client, "clerk-baoan")).json()
+    assert record["contribution_months"] == 1
+    assert record["pension_account_fen"] == 64000
+    assert record["months"][0]["amounts"]["employee_pension.employee"] == 64000
+
+
+def test_a_late_payment_carries_the_daily_fee(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    _employ(client, world, world.worker)
+    employer = bearer(client, "employer-factory")
+    bill = client.post(
+        "/api/v1/contributions/declarations",
+        json={"employer_id": world.factory, "month": "2025-03",
+              "lines": [{"identity_number": _number(database_url, world.worker),
+                         "wage_fen": 800000}]},
+        headers=employer,
+    ).json()
+    # Due 2025-03-31, paid 2025-04-10: 10 days × 0.05% × 273600 = 1368 fen.
+    wrong = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
+                        json={"paid_on": "2025-04-10", "amount_fen": bill["amount_fen"]},
+                        headers=employer)
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "amount_fen"
+    assert "1368" in wrong.json()["errors"][0]["reason"]
+    paid = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
+                       json={"paid_on": "2025-04-10", "amount_fen": bill["amount_fen"] + 1368},
+                       headers=employer)
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["days_late"] == 10
+    again = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
+                        json={"paid_on": "2025-04-10", "amount_fen": bill["amount_fen"] + 1368},
+                        headers=employer)
+    assert again.json()["id"] == paid.json()["id"], "a retried payment is the same payment"
+    with transaction(database_url) as db:
+        pools = sum(ledger.balance(db, accounts.pool(s, "440000"))
+                    for s in ("employee_pension", "employee_medical", "unemployment",
+                              "work_injury"))
+        # The fee joined the pooled funds: employer shares + employee unemployment + fee.
+        assert pools == 128000 + 52000 + 4000 + 5600 + 4000 + 1368
+        assert ledger.check(db) == []
+
+
+def test_relief_in_2020_is_applied_by_size(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    _employ(client, world, world.worker, start="2019-01-01")
+    clerk = bearer(client, "clerk-baoan")
+    bill = client.post(
+        "/api/v1/contributions/declarations",
+        json={"employer_id": world.factory, "month": "2020-03",
+              "lines": [{"identity_number": _number(database_url, world.worker),
+                         "wage_fen": 800000}]},
+        headers=clerk,
+    ).json()
+    employer_pension = [
+        line for line in bill["lines"]
+        if line["scheme"] == "employee_pension" and line["payer"] == "employer"
+    ]
+    # A medium firm (an SME) was waived its employer pension share in March 2020.
+    assert employer_pension == []
+    employee_lines = [line for line in bill["lines"] if line["payer"] != "employer"]
+    assert all(line["relief_factor"] == 1.0 for line in employee_lines)
+
+
+def test_a_file_with_bad_rows_is_rejected_whole(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    _employ(client, world, world.worker)
+    stranger = make_resident_id("440306", date(1990, 1, 1), 51)
+    good = _number(database_url, world.worker)
+    text = (
+        "identity_number,wage_fen\n"
+        f"{good},800000\n"
+        "11010519491231002Y,500000\n"
+        f"{stranger},500000\n"
+        f"{good},1\n"
+        f"{_number(database_url, world.teacher)},abc\n"
+    )
+    response = client.post(
+        "/api/v1/contributions/declarations/csv",
+        data={"employer_id": str(world.factory), "month": "2025-07"},
+        files={"file": ("july.csv", text.encode(), "text/csv")},
+        headers=bearer(client, "employer-factory"),
+    )
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [(e["line"], e["field"]) for e in errors] == [
+        (3, "identity_number"), (4, "identity_number"), (5, "identity_number"), (6, "wage_fen"),
+        (6, "identity_number"),
+    ]
+    listed = client.get("/api/v1/contributions/bills",
+                        params={"employer_id": world.factory},
+                        headers=bearer(client, "employer-factory"))
+    assert listed.json() == [], "nothing was billed"
+
+
+def test_a_good_file_is_billed(client: TestClient, world: World, database_url: str) -> None:
+    _employ(client, world, world.worker)
+    text = f"identity_number,wage_fen\n{_number(database_url, world.worker)},800000\n"
+    response = client.post(
+        "/api/v1/contributions/declarations/csv",
+        data={"employer_id": str(world.factory), "month": "2025-07"},
+        files={"file": ("july.csv", text.encode(), "text/csv")},
+        headers=bearer(client, "employer-factory"),
+    )
+    assert response.status_code == 201, response.text
+    again = client.post(
+        "/api/v1/contributions/declarations/csv",
+        data={"employer_id": str(world.factory), "month": "2025-07"},
+        files={"file": ("july.csv", text.encode(), "text/csv")},
+        headers=bearer(client, "employer-factory"),
+    )
+    assert again.status_code == 422
+    assert again.json()["errors"][0]["field"] == "month"
+
+
+def test_bills_are_out_of_reach_elsewhere(client: TestClient, world: World,
+                                           database_url: str) -> None:
+    _employ(client, world, world.worker)
+    bill = client.post(
+        "/api/v1/contributions/declarations",
+        json={"employer_id": world.factory, "month": "2025-07",
+              "lines": [{"identity_number": _number(database_url, world.worker),
+                         "wage_fen": 800000}]},
+        headers=bearer(client, "employer-factory"),
+    ).json()
+    far = bearer(client, "clerk-jinjiang")
+    assert client.get(f"/api/v1/contributions/bills/{bill['id']}", headers=far).status_code == 404
+    paid = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
+                       json={"paid_on": "2025-07-20", "amount_fen": bill["amount_fen"]},
+                       headers=far)
+    assert paid.status_code == 404
+    near = bearer(client, "clerk-guangdong")
+    assert client.get(f"/api/v1/contributions/bills/{bill['id']}", headers=near).status_code == 200
+    other = client.post(
+        "/api/v1/contributions/declarations",
+        json={"employer_id": world.wuhou_firm, "month": "2025-07",
+              "lines": [{"identity_number": _number(database_url, world.wuhou),
+                         "wage_fen": 1}]},
+        headers=bearer(client, "employer-factory"),
+    )
+    assert other.status_code == 404
