@@ -22,9 +22,11 @@ db_app = typer.Typer(no_args_is_help=True, help="The database.")
 users_app = typer.Typer(no_args_is_help=True, help="Accounts.")
 id_app = typer.Typer(no_args_is_help=True, help="Identity numbers and credit codes.")
 policy_app = typer.Typer(no_args_is_help=True, help="Parameters: values, history, checks.")
+contributions_app = typer.Typer(no_args_is_help=True, help="Declarations, bills, payments.")
 ledger_app = typer.Typer(no_args_is_help=True, help="The ledger: balances and invariant checks.")
 app.add_typer(db_app, name="db")
 app.add_typer(policy_app, name="policy")
+app.add_typer(contributions_app, name="contributions")
 app.add_typer(users_app, name="users")
 app.add_typer(id_app, name="id")
 app.add_typer(ledger_app, name="ledger")
@@ -257,6 +259,50 @@ def ledger_balance(
         fen = balance(session, spec.code)
     typer.echo(f"{spec.code}: {fen} fen ({yuan(fen)} yuan), {spec.kind.name}, "
                f"{spec.normal_side.value}-normal")
+
+
+@contributions_app.command("declare")
+@refusals_exit_2
+def contributions_declare(
+    file: Annotated[str, typer.Argument(help="CSV: identity_number,wage_fen")],
+    employer: Annotated[str, typer.Option(help="The employer's unified social credit code.")],
+    month: Annotated[str, typer.Option(help="YYYY-MM")],
+) -> None:
+    """Declare an employer's wages for a month and bill them; a bad row rejects the file."""
+    from sqlalchemy import select
+
+    from shebao.auth.service import operator
+    from shebao.contributions.service import declare, read_csv
+    from shebao.db.engine import transaction
+    from shebao.registry.identifiers import parse_credit_code
+    from shebao.registry.models import Employer
+
+    code = parse_credit_code(employer, field="employer").code
+    rows = read_csv(_read_file(file))
+    with transaction(write=True) as db:
+        found = db.scalar(select(Employer.id).where(Employer.credit_code == code))
+        if found is None:
+            raise InputError("employer", f"no employer with credit code {code}")
+        bill = declare(db, operator(), found, month, rows, "csv")
+        typer.echo(f"declared {len(rows)} persons for {month}: bill {bill.id}, "
+                   f"{bill.amount_fen} fen due {bill.due_date}")
+
+
+@contributions_app.command("bill")
+@refusals_exit_2
+def contributions_bill(
+    month: Annotated[str, typer.Option(help="YYYY-MM")],
+    region: Annotated[str, typer.Option(help="Region code (000000: the nation).")] = "000000",
+) -> None:
+    """Bill the month for every enrolled flexible worker in a region not yet billed."""
+    from shebao.auth.service import operator
+    from shebao.contributions.service import bill_flexible_workers
+    from shebao.db.engine import transaction
+
+    with transaction(write=True) as db:
+        made = bill_flexible_workers(db, operator(), month, region)
+        total = sum(b.amount_fen for b in made)
+        typer.echo(f"billed {len(made)} flexible workers for {month}: {total} fen")
 
 
 def main() -> None:  # pragma: no cover - console entry point

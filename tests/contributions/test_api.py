@@ -214,3 +214,49 @@ def test_bills_are_out_of_reach_elsewhere(client: TestClient, world: World,
         headers=bearer(client, "employer-factory"),
     )
     assert other.status_code == 404
+
+
+def test_flexible_workers_are_billed_on_the_floor(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    clerk = bearer(client, "clerk-tianhe")
+    enrolled = client.post(
+        "/api/v1/enrollments",
+        json={"person_id": world.rider, "scheme": "employee_pension", "category": "flexible",
+              "region_code": "440106", "start_date": "2025-01-01"},
+        headers=clerk,
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    made = client.post("/api/v1/contributions/flexible-bills",
+                       json={"month": "2025-07", "region": "440106"}, headers=clerk)
+    assert made.status_code == 201, made.text
+    # Floor: 60% of Guangdong's previous-year average monthly wage; 20% of it, 12% + 8%.
+    [bill] = made.json()
+    detail = client.get(f"/api/v1/contributions/bills/{bill['id']}", headers=clerk).json()
+    base = detail["lines"][0]["base_fen"]
+    assert bill["amount_fen"] == round(base * 0.12) + round(base * 0.08)
+    again = client.post("/api/v1/contributions/flexible-bills",
+                        json={"month": "2025-07", "region": "440106"}, headers=clerk)
+    assert again.json() == [], "a month is billed once"
+
+
+def test_cli_declares_a_file(world: World, database_url: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from shebao.cli import app
+    from shebao.config import get_settings
+    from shebao.registry.models import Employer
+
+    monkeypatch.setenv("SHEBAO_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        with transaction(database_url) as db:
+            code = db.get(Employer, world.factory).credit_code
+        file = tmp_path / "july.csv"
+        file.write_text(f"identity_number,wage_fen\n{_number(database_url, world.worker)},1\n")
+        refused = CliRunner().invoke(app, ["contributions", "declare", str(file),
+                                           "--employer", code, "--month", "2025-07"])
+        assert refused.exit_code == 2
+        assert "line 2: identity_number: has no employment" in refused.output
+    finally:
+        get_settings.cache_clear()

@@ -175,3 +175,12 @@ def end_session(db: Session, token: str) -> None:
 
 def is_staff(user: User) -> bool:
     return user.role in STAFF_ROLES
+
+
+def operator() -> User:
+    """The national operator behind the command line: an admin account that is never stored.
+
+    The CLI runs on the server with the database's own credentials; its writes carry no user id.
+    """
+    return User(username="cli", display_name="command line", role=Role.admin,
+                region_code="000000", is_active=True)

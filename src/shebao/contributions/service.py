@@ -221,7 +221,7 @@ def bill_flexible_workers(db: Session, user: User, month: str, region: str) -> l
     `region` and below, on the floor base (60%: the base most choose), unless already billed."""
     require(user, "contribution.bill")
     first, last = month_bounds(month)
-    prefix = region[:2] if region.endswith("0000") else region
+    prefix = scope_prefix(region)
     already = select(Bill.person_id).where(Bill.month == month, Bill.payer_kind == "person")
     persons = list(db.scalars(
         select(Person).join(Enrollment, Enrollment.person_id == Person.id).where(
