@@ -260,3 +260,63 @@ def test_cli_declares_a_file(world: World, database_url: str, tmp_path, monkeypa
         assert "line 2: identity_number: has no employment" in refused.output
     finally:
         get_settings.cache_clear()
+
+
+def test_resident_contribution_with_subsidy(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    clerk = bearer(client, "clerk-jinjiang")
+    enrolled = client.post(
+        "/api/v1/enrollments",
+        json={"person_id": world.teacher, "scheme": "resident_pension", "category": "resident",
+              "region_code": "510104", "start_date": "2024-01-01"},
+        headers=clerk,
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    # Tier 500 RMB earns the higher minimum subsidy of 60 RMB: 56000 fen into the account.
+    paid = client.post("/api/v1/contributions/residents",
+                       json={"person_id": world.teacher, "year": 2025, "tier_fen": 50000,
+                             "paid_on": "2025-03-01"}, headers=clerk)
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["subsidy_fen"] == 6000
+    odd = client.post("/api/v1/contributions/residents",
+                      json={"person_id": world.teacher, "year": 2024, "tier_fen": 12345,
+                            "paid_on": "2024-03-01"}, headers=clerk)
+    assert odd.status_code == 422
+    assert odd.json()["errors"][0]["field"] == "tier"
+    with transaction(database_url) as db:
+        assert ledger.balance(db, accounts.person("resident_pension", world.teacher)) == 56000
+        assert ledger.balance(db, accounts.fiscal_subsidy("510000")) == 6000
+        assert ledger.check(db) == []
+
+
+def test_interest_is_credited_once_a_year(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    _employ(client, world, world.worker, start="2024-01-01")
+    employer = bearer(client, "employer-factory")
+    for month in ("2024-01", "2024-12"):
+        bill = client.post(
+            "/api/v1/contributions/declarations",
+            json={"employer_id": world.factory, "month": month,
+                  "lines": [{"identity_number": _number(database_url, world.worker),
+                             "wage_fen": 800000}]},
+            headers=employer,
+        ).json()
+        paid_on = f"{month}-20"
+        client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
+                    json={"paid_on": paid_on, "amount_fen": bill["amount_fen"]},
+                    headers=employer).raise_for_status()
+    clerk = bearer(client, "clerk-guangdong")
+    credited = client.post("/api/v1/contributions/interest", json={"year": 2024,
+                                                                 "region": "440000"},
+                           headers=clerk)
+    assert credited.json() == {"year": 2024, "accounts_credited": 1}
+    # 2024 rate 2.62%: January 64000 × 12/12 + December 64000 × 1/12 → 64000 × 0.0262 × 13/12
+    # = 1816.53 → 1817 fen.
+    with transaction(database_url) as db:
+        assert ledger.balance(db, accounts.person("pension", world.worker)) == 128000 + 1817
+    again = client.post("/api/v1/contributions/interest", json={"year": 2024,
+                                                               "region": "440000"},
+                        headers=clerk)
+    assert again.json()["accounts_credited"] == 0

@@ -16,11 +16,15 @@ from shebao.contributions.schemas import (
     BillOut,
     DeclarationIn,
     FlexibleBillingIn,
+    InterestIn,
+    InterestOut,
     Month,
     PaymentIn,
     PaymentOut,
     RecordMonthOut,
     RecordOut,
+    ResidentContributionIn,
+    ResidentContributionOut,
 )
 from shebao.errors import InputError
 
@@ -115,3 +119,25 @@ def person_record(person_id: int, user: CurrentUser, db: Db) -> RecordOut:
         medical_account_fen=found.medical_account_fen,
         months=[RecordMonthOut(**vars(m)) for m in found.months],
     )
+
+
+@router.post("/residents", status_code=201)
+def resident_contribution(
+    data: ResidentContributionIn, user: CurrentUser, db: WriteDb
+) -> ResidentContributionOut:
+    """A resident's yearly pension contribution at a tier, with the local subsidy."""
+    made = service.resident_contribution(
+        db, user, data.person_id, data.year, data.tier_fen, data.paid_on
+    )
+    db.commit()
+    return ResidentContributionOut.model_validate(made)
+
+
+@router.post("/interest")
+def credit_interest(data: InterestIn, user: CurrentUser, db: WriteDb) -> InterestOut:
+    """Credit a year's interest to the individual pension accounts of a region (once)."""
+    if not may_reach_region(user, data.region):
+        raise InputError("region", "is outside the region your account serves")
+    credited = service.credit_interest(db, user, data.year, data.region)
+    db.commit()
+    return InterestOut(year=data.year, accounts_credited=credited)

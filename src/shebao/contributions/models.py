@@ -101,3 +101,19 @@ class Payment(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     bill: Mapped[Bill] = relationship(back_populates="payments")
+
+
+class ResidentContribution(Base):
+    """A resident's yearly pension contribution at a chosen tier, with the local subsidy."""
+
+    __tablename__ = "resident_contributions"
+    __table_args__ = (UniqueConstraint("person_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    year: Mapped[int]
+    province: Mapped[str] = mapped_column(String(6))
+    tier_fen: Mapped[int] = mapped_column(BigInteger)
+    subsidy_fen: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+    ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))

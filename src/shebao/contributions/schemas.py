@@ -105,3 +105,37 @@ class RecordOut(BaseModel):
     pension_account_fen: int
     medical_account_fen: int
     months: list[RecordMonthOut]
+
+
+class ResidentContributionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: int
+    year: int = Field(ge=2009, le=2100)
+    tier_fen: int = Field(gt=0, le=10**9)
+    paid_on: date
+
+
+class ResidentContributionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    person_id: int
+    year: int
+    province: str
+    tier_fen: int
+    subsidy_fen: int
+    paid_on: date
+    ledger_entry_id: int
+
+
+class InterestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2016, le=2100)
+    region: str = Field(default="000000", pattern=r"^\d{6}$")
+
+
+class InterestOut(BaseModel):
+    year: int
+    accounts_credited: int

@@ -20,19 +20,28 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from shebao.auth.authz import NotFound, employer_for, person_for, require
 from shebao.auth.models import Role, User
-from shebao.contributions.models import Bill, BillLine, Declaration, DeclarationLine, Payment
+from shebao.contributions.models import (
+    Bill,
+    BillLine,
+    Declaration,
+    DeclarationLine,
+    Payment,
+    ResidentContribution,
+)
 from shebao.errors import InputError, InputErrors
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
+from shebao.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from shebao.policy import Policy
 from shebao.policy import bindings as b
 from shebao.policy.billing import monthly_bill
-from shebao.policy.formulas.contributions import late_fee
+from shebao.policy.formulas.contributions import late_fee, resident_pension_contribution
+from shebao.policy.formulas.pension import account_interest
 from shebao.policy.formulas.periods import parse_month
 from shebao.policy.formulas.rounding import largest_remainder
 from shebao.registry.identifiers import parse_resident_id
@@ -397,3 +406,99 @@ def record(db: Session, user: User, person_id: int) -> ContributionRecord:
         contribution_months=len(paid_pension_months),
     )
 
+
+
+def resident_contribution(
+    db: Session, user: User, person_id: int, year: int, tier_fen: int, paid_on: date
+) -> ResidentContribution:
+    """A resident pays a year's pension contribution at one of the province's tiers; the
+    local subsidy (≥30 RMB, ≥60 RMB from the 500 RMB tier) joins it in the account."""
+    person = person_for(db, user, person_id, "contribution.pay")
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    enrolled = db.scalar(select(Enrollment.region_code).where(
+        Enrollment.person_id == person.id, Enrollment.scheme == "resident_pension",
+        Enrollment.start_date <= last,
+        or_(Enrollment.end_date.is_(None), Enrollment.end_date >= first),
+    ))
+    if enrolled is None:
+        raise InputError("person_id", f"is not enrolled in the residents' pension in {year}")
+    if paid_on > date.today() or paid_on.year < year - 1:
+        raise InputError("paid_on", f"must be a day no later than today, from {year - 1} on")
+    existing = db.scalar(select(ResidentContribution).where(
+        ResidentContribution.person_id == person.id, ResidentContribution.year == year))
+    if existing is not None:
+        if (existing.tier_fen, existing.paid_on) == (tier_fen, paid_on):
+            return existing
+        raise InputError("year", f"{year} is already paid (tier {existing.tier_fen} fen)")
+    snapshot = Policy.at(first, enrolled)
+    used = b.bind(snapshot, {
+        "resident_pension_tiers": "resident_pension.contribution_tiers",
+        "resident_subsidy_low": "resident_pension.subsidy.min_lowest_tier",
+        "resident_subsidy_high": "resident_pension.subsidy.min_high_tier",
+        "resident_subsidy_high_from_tier": "resident_pension.subsidy.high_tier_from",
+    })
+    paid = resident_pension_contribution(tier_fen, **used.values)
+    subsidy = int(paid["subsidy_to_account"])
+    province = enrolled[:2] + "0000"
+    account = accounts.person("resident_pension", person.id)
+    posted = ledger.post(db, ledger.PostingRequest(
+        idempotency_key=f"resident-contribution-{person.id}-{year}",
+        kind="contribution",
+        memo=f"residents' pension {year}, tier {tier_fen} fen",
+        effective_date=paid_on,
+        lines=[(accounts.settlement(province), tier_fen),
+               (accounts.fiscal_subsidy(province), subsidy),
+               (account, -(tier_fen + subsidy))],
+    ), actor_id=user.id)
+    made = ResidentContribution(
+        person_id=person.id, year=year, province=province, tier_fen=tier_fen,
+        subsidy_fen=subsidy, paid_on=paid_on, ledger_entry_id=posted.entry_id,
+    )
+    db.add(made)
+    db.flush()
+    return made
+
+
+def credit_interest(db: Session, user: User, year: int, region: str = "000000") -> int:
+    """Credit a year's interest to every individual pension account of persons living in
+    `region`, from the province's pooled fund, at the year's published crediting rate.
+
+    Runs once a year per account (the ledger key carries person and year); returns how many
+    accounts were credited now.
+    """
+    require(user, "contribution.bill")
+    rate = Policy.at(date(year, 12, 31)).value("employee_pension.account.crediting_rate")
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    credited = 0
+    rows = db.execute(
+        select(LedgerAccount.code, Person.id, Person.residence_region)
+        .join(Person, LedgerAccount.code == literal("person:pension:") + cast(Person.id, String))
+        .where(Person.residence_region.startswith(scope_prefix(region)))
+        .order_by(Person.id)
+    ).all()
+    for code, person_id, residence in rows:
+        key = f"interest-{year}-{person_id}"
+        if db.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key)):
+            continue
+        lines = db.execute(
+            select(LedgerEntry.effective_date, LedgerLine.amount_fen)
+            .join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
+            .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+            .where(LedgerAccount.code == code, LedgerEntry.effective_date <= end)
+        ).all()
+        opening = -sum(amount for day, amount in lines if day < start)
+        monthly = [0] * 12
+        for day, amount in lines:
+            if day >= start:
+                monthly[day.month - 1] -= amount
+        interest = int(account_interest(opening, monthly, crediting_rate=rate))
+        if interest <= 0:
+            continue
+        ledger.post(db, ledger.PostingRequest(
+            idempotency_key=key, kind="interest", memo=f"{year} interest at {rate:.2%}",
+            effective_date=end,
+            lines=[(accounts.pool("employee_pension", residence[:2] + "0000"), interest),
+                   (code, -interest)],
+        ), actor_id=user.id)
+        credited += 1
+    return credited

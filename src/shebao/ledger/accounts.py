@@ -43,7 +43,7 @@ SCHEMES = (
 )
 """The schemes a province keeps a pooled fund for."""
 
-PERSONAL_ACCOUNTS = ("pension", "medical", "personal_pension", "annuity")
+PERSONAL_ACCOUNTS = ("pension", "resident_pension", "medical", "personal_pension", "annuity")
 """A person's own accounts, which hold money for them (credit-normal, never negative)."""
 
 

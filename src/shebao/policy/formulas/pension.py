@@ -287,3 +287,23 @@ def explain_pension_award(
             "result": int(r["total"]),
         },
     ]
+
+
+def account_interest(
+    opening_balance: ArrayLike, monthly_credits: ArrayLike, *, crediting_rate: float
+) -> NDArray[np.int64]:
+    """A year's interest on an individual account (fen), rounded half up once.
+
+    The opening balance earns the year's crediting rate in full; a month's contributions earn
+    it for the months left in the year counting their own: (13 − m)/12 for month m = 1…12 — the
+    "month-product" rule, which for twelve equal months gives the familiar 1.083 × ½ factor.
+    `monthly_credits` has the twelve months on its last axis.
+    """
+    credits = as_fen(monthly_credits)
+    if credits.shape[-1:] != (12,):
+        raise InputError("monthly_credits", "needs the twelve months of the year on the last axis")
+    weights = (13 - np.arange(1, 13, dtype=np.float64)) / 12
+    interest = as_fen(opening_balance) * crediting_rate + (credits * weights).sum(axis=-1) * (
+        crediting_rate
+    )
+    return round_half_up_fen(interest)

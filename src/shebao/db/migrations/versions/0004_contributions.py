@@ -1,8 +1,8 @@
-"""contributions: declarations, bills, payments
+"""contributions
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-27 11:29:21.449188
+Create Date: 2026-11-27 11:33:10.943550
 """
 
 from __future__ import annotations
@@ -73,6 +73,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_declaration_lines_declaration_id'), ['declaration_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_declaration_lines_person_id'), ['person_id'], unique=False)
 
+    op.create_table('resident_contributions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('province', sa.String(length=6), nullable=False),
+    sa.Column('tier_fen', sa.BigInteger(), nullable=False),
+    sa.Column('subsidy_fen', sa.BigInteger(), nullable=False),
+    sa.Column('paid_on', sa.Date(), nullable=False),
+    sa.Column('ledger_entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['ledger_entry_id'], ['ledger_entries.id'], name=op.f('fk_resident_contributions_ledger_entry_id_ledger_entries')),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_resident_contributions_person_id_persons')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resident_contributions')),
+    sa.UniqueConstraint('person_id', 'year', name=op.f('uq_resident_contributions_person_id'))
+    )
+    with op.batch_alter_table('resident_contributions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_resident_contributions_person_id'), ['person_id'], unique=False)
+
     op.create_table('bill_lines',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bill_id', sa.Integer(), nullable=False),
@@ -117,6 +134,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_bill_lines_bill_id'))
 
     op.drop_table('bill_lines')
+    with op.batch_alter_table('resident_contributions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_resident_contributions_person_id'))
+
+    op.drop_table('resident_contributions')
     with op.batch_alter_table('declaration_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_declaration_lines_person_id'))
         batch_op.drop_index(batch_op.f('ix_declaration_lines_declaration_id'))
