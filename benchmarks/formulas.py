@@ -365,6 +365,19 @@ def run_chunked(
     return out, busy
 
 
+def peak_rss_mb() -> float:
+    """Peak resident set (MB) of the OpenFisca subprocess: VmHWM, which starts afresh at exec,
+    where ru_maxrss would report the parent's peak inherited through fork; ru_maxrss elsewhere.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def keep_freed_memory() -> bool:
     """Ask glibc to keep freed memory for reuse instead of handing it back to the kernel.
 
@@ -668,7 +681,7 @@ def openfisca_worker(folder: Path) -> None:
     seconds = time.perf_counter() - t0
     for key, value in outputs.items():
         np.save(folder / f"out_{key}.npy", np.asarray(value))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     (folder / "timing.json").write_text(
         json.dumps({"persons": n, "build_seconds": build, "seconds": seconds, "peak_rss_mb": rss})
     )
@@ -779,7 +792,7 @@ def main(argv: list[str] | None = None) -> None:
         if worst:
             raise SystemExit("OpenFisca and shebao disagree: the comparison is not honest")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process {rss:,.0f} MB")
+    print(f"peak RSS of this process {rss:,.0f} MB (getrusage ru_maxrss)")
     print(json.dumps({
         "persons": n,
         "seconds": round(seconds, 3),

@@ -10,6 +10,7 @@ a rounded value).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -111,8 +112,7 @@ def account_divisor(
             raise InputError(
                 "age_months", f"age must be between {int(ages[0])} and {int(ages[-1])} years"
             )
-        span = np.arange(lo, hi + 1, dtype=np.int64) / 12.0
-        table = round_half_up(np.interp(span, ages, vals), 1)
+        table = _divisor_table(lo, hi, tuple(ages), tuple(vals))
         return np.take(table, months - lo)
     a = np.asarray(age_months, dtype=np.float64) / 12.0
     if np.any((a < ages[0]) | (a > ages[-1])):
@@ -120,6 +120,17 @@ def account_divisor(
             "age_months", f"age must be between {int(ages[0])} and {int(ages[-1])} years"
         )
     return round_half_up(np.interp(a, ages, vals), 1)
+
+
+@lru_cache(maxsize=64)
+def _divisor_table(
+    lo: int, hi: int, ages: tuple[float, ...], vals: tuple[float, ...]
+) -> NDArray[np.float64]:
+    """`account_divisor` for every whole month of age lo..hi (the same arithmetic)."""
+    span = np.arange(lo, hi + 1, dtype=np.int64) / 12.0
+    table = round_half_up(np.interp(span, np.array(ages), np.array(vals)), 1)
+    table.setflags(write=False)
+    return table
 
 
 def account_pension(account_balance: ArrayLike, divisor: ArrayLike) -> NDArray[np.int64]:

@@ -17,6 +17,7 @@ nobody retiring before the effective date is delayed and no separate date is nee
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -110,10 +111,7 @@ def _age_by_table(
     if span > _TABLE_SPAN:
         return None
     pos = _category_position(cat)
-    months = np.arange(lo, hi + 1, dtype=np.int64)
-    table = np.empty((3, span), dtype=np.int64)
-    for row, age in enumerate((MEN, WOMEN_STAFF, WOMEN_WORKERS)):
-        table[row] = _delay_formula(months, np.int64(age), reform) + (age * 12 if base else 0)
+    table = _delay_table(lo, hi, tuple(sorted(reform.items())), base)
     idx = birth_month - lo
     shape = np.broadcast_shapes(idx.shape, pos.shape)
     if pos.shape == shape:
@@ -124,7 +122,22 @@ def _age_by_table(
         idx += pos * span
     else:
         idx = idx + pos * span
-    return np.take(table.ravel(), idx)
+    return np.take(table, idx)
+
+
+@lru_cache(maxsize=64)
+def _delay_table(
+    lo: int, hi: int, reform_items: tuple[tuple[str, int], ...], base: bool
+) -> NDArray[np.int64]:
+    """Flattened (3 × birth months lo..hi) table of the delay (plus the base age if `base`)."""
+    reform = dict(reform_items)
+    months = np.arange(lo, hi + 1, dtype=np.int64)
+    table = np.empty((3, hi - lo + 1), dtype=np.int64)
+    for row, age in enumerate((MEN, WOMEN_STAFF, WOMEN_WORKERS)):
+        table[row] = _delay_formula(months, np.int64(age), reform) + (age * 12 if base else 0)
+    flat = table.ravel()
+    flat.setflags(write=False)
+    return flat
 
 
 def _reform_args(*values: int) -> dict[str, int]:
