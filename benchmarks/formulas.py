@@ -23,6 +23,7 @@ The last line printed is JSON:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import resource
@@ -73,9 +74,12 @@ def load_parameters(on: str = ON) -> dict[str, Any]:
     from shebao.policy.formulas.rounding import round_half_up_fen
 
     snap = Policy.at(on)
-    avg = np.array(snap.province_array("wages.average_monthly"), dtype=np.float64)
+    # Bases and the pension's W use the previous year's average wage: look it up a year back.
+    wages_on = f"{int(on[:4]) - 1}{on[4:]}"
+    wages = Policy.at(wages_on)
+    avg = np.array(wages.province_array("wages.average_monthly"), dtype=np.float64)
     missing = [PROVINCE_CODES[i] for i in np.flatnonzero(np.isnan(avg))]
-    national_annual = snap.value("wages.national.nonprivate_annual")
+    national_annual = wages.value("wages.national.nonprivate_annual")
     national_monthly = int(round_half_up_fen(national_annual / 12))
     avg[np.isnan(avg)] = national_monthly
 
@@ -106,12 +110,16 @@ def load_parameters(on: str = ON) -> dict[str, Any]:
         ),
     }
     class_rates = snap.value("work_injury.class_base_rates")
+    phased = dt.date.fromisoformat(on) <= snap.value("unemployment.phased.end_date")
+    unemployment = "unemployment.phased" if phased else "unemployment.statutory"
     return {
         "on": on,
         "province_codes": list(PROVINCE_CODES),
         "missing_wage_provinces": missing,
         "national_average_monthly": national_monthly,
+        "wages_on": wages_on,
         "average_monthly": avg,
+        "average_monthly_fen": avg.astype(np.int64),
         "pension_base_floor_ratio": prov("employee_pension.base.floor_ratio"),
         "pension_base_cap_ratio": prov("employee_pension.base.cap_ratio"),
         "pension_employer_rate": prov("employee_pension.employer_rate"),
@@ -119,8 +127,9 @@ def load_parameters(on: str = ON) -> dict[str, Any]:
         "medical_employer_rate": prov("employee_medical.employer_rate"),
         "medical_employee_rate": prov("employee_medical.employee_rate"),
         "medical_employer_to_account_share": prov("employee_medical.account.employer_share"),
-        "unemployment_employer_rate": prov("unemployment.phased.employer_rate"),
-        "unemployment_employee_rate": prov("unemployment.phased.employee_rate"),
+        "unemployment_rates": unemployment,
+        "unemployment_employer_rate": prov(f"{unemployment}.employer_rate"),
+        "unemployment_employee_rate": prov(f"{unemployment}.employee_rate"),
         "work_injury_class_rates": [float(class_rates[k]) for k in sorted(class_rates)],
         "basic_accrual_rate": prov("employee_pension.basic.accrual_rate"),
         "transitional_coefficient": prov("employee_pension.transitional.coefficient"),
@@ -228,7 +237,12 @@ def _relief(table: np.ndarray, province: np.ndarray, size: np.ndarray) -> float 
 
 
 def contributions_stage(p: dict[str, np.ndarray], prm: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Base clamped per province, then every scheme's monthly lines (shebao formulas)."""
+    """Base clamped per province, then every scheme's monthly lines (shebao formulas).
+
+    Lines: pension employer → pool and employee → account; medical employer → pool, employer
+    → account (0 since the 2021 reform) and employee → account; unemployment employer and
+    employee → pool; work injury employer → pool (class rate, experience factor 1).
+    """
     from shebao.policy.formulas import contributions as c
 
     prov = p["province"]
@@ -240,9 +254,8 @@ def contributions_stage(p: dict[str, np.ndarray], prm: dict[str, Any]) -> dict[s
     if not (np.all(prm["pension_base_floor_ratio"] == floor)
             and np.all(prm["pension_base_cap_ratio"] == cap)):
         raise SystemExit("base ratios differ by province: not handled by this benchmark")
-    average_wage = np.take(prm["average_monthly"], prov).astype(np.int64)
-    base = c.contribution_base(
-        p["wage"], average_wage, base_floor_ratio=floor, base_cap_ratio=cap
+    base = c.contribution_base_by_region(
+        p["wage"], prov, prm["average_monthly_fen"], base_floor_ratio=floor, base_cap_ratio=cap
     )
     out = {"base": base}
     pension = c.employee_pension_contributions(
@@ -294,7 +307,7 @@ def award_stage(p: dict[str, np.ndarray], prm: dict[str, Any]) -> dict[str, np.n
     prov = p["province"]
     accrual = _per_person(prm["basic_accrual_rate"], prov)
     award = pension_award(
-        np.take(prm["average_monthly"], prov).astype(np.int64),
+        np.take(prm["average_monthly_fen"], prov),
         p["average_index"],
         p["contribution_months"],
         p["account_balance"],
@@ -309,7 +322,7 @@ def award_stage(p: dict[str, np.ndarray], prm: dict[str, Any]) -> dict[str, np.n
 
 Stage = Callable[[dict[str, np.ndarray], dict[str, Any]], dict[str, np.ndarray]]
 STAGES: tuple[tuple[str, Stage], ...] = (
-    ("contributions (base + 9 lines, 4 schemes)", contributions_stage),
+    ("contributions (base + 8 lines, 4 schemes)", contributions_stage),
     ("statutory retirement month", retirement_stage),
     ("pension award (basic + account + transitional)", award_stage),
 )
@@ -713,7 +726,7 @@ def _shebao_pension_only(
 
     prov = persons["province"][:n]
     t0 = time.perf_counter()
-    avg = np.take(prm["average_monthly"], prov).astype(np.int64)
+    avg = np.take(prm["average_monthly_fen"], prov)
     base = c.contribution_base(persons["wage"][:n], avg)
     c.employee_pension_contributions(
         base,
@@ -752,6 +765,8 @@ def main(argv: list[str] | None = None) -> None:
     prm = load_parameters()
     print(f"parameters: shebao Policy.at({prm['on']}), loaded in "
           f"{time.perf_counter() - t0:.2f} s")
+    print(f"  average wages of the previous year (Policy.at({prm['wages_on']})); unemployment "
+          f"rates: {prm['unemployment_rates']}")
     for code in prm["missing_wage_provinces"]:
         print(f"  wages.average_monthly has no value for province {code}: filled with the "
               f"national non-private average, {prm['national_average_monthly']} fen/month "
