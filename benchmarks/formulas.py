@@ -779,6 +779,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if not args.default_malloc:
         print(f"glibc keeps freed memory for reuse (mallopt): {keep_freed_memory()}")
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"load average before the timed runs: {load} (other processes share the 2 cores)")
     timings: list[tuple[float, dict[str, float]]] = []
     for _ in range(args.runs):
         results = {}  # let the previous run's outputs go before the next allocates its own
