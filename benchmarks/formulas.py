@@ -410,7 +410,7 @@ def keep_freed_memory() -> bool:
         libc = ctypes.CDLL(name)
         m_trim_threshold, m_mmap_threshold = -1, -3
         return bool(libc.mallopt(m_mmap_threshold, 1 << 30)) and bool(
-            libc.mallopt(m_trim_threshold, 1 << 30)
+            libc.mallopt(m_trim_threshold, (1 << 31) - 1)
         )
     except (OSError, AttributeError):
         return False
