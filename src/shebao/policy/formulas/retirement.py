@@ -30,7 +30,6 @@ from .periods import format_month, year_of
 MEN = 60
 WOMEN_STAFF = 55
 WOMEN_WORKERS = 50
-_CATEGORIES = (MEN, WOMEN_STAFF, WOMEN_WORKERS)
 
 SEX_MALE = 1  # GB/T 2261.1 codes, as in the 17th digit parity of the identity number
 SEX_FEMALE = 2
@@ -92,17 +91,21 @@ _TABLE_SPAN = 1 << 16
 
 
 def _age_by_table(
-    birth_month: NDArray[np.int64], cat: NDArray[np.int64], reform: dict[str, int], base: bool
+    birth_month: NDArray[np.int64], cat: NDArray[np.int64], reform: dict[str, Any], base: bool
 ) -> NDArray[np.int64] | None:
     """Delay (or statutory age, when `base`) as a lookup in a (category × birth month) table.
 
-    The table is filled by `retirement_delay_months` itself over the span of birth months
-    present, so every person gets exactly what the formula gives them; returns None when the
-    table does not pay (tiny input, a huge span of birth months, or a step ≤ 0, which the
-    formula refuses only for the categories actually present).
+    The table is filled by `_delay_formula`, the rule itself, over the span of birth months
+    present, so every person gets exactly what the rule gives them; returns None when the
+    table does not pay or does not apply (tiny input, a huge span of birth months, reform
+    values that are not whole numbers, or a step ≤ 0, which the rule refuses only for the
+    categories actually present).
     """
     if birth_month.size < 1024 or cat.size == 0:
         return None
+    if any(np.ndim(v) != 0 or v != int(v) for v in reform.values()):
+        return None
+    reform = {k: int(v) for k, v in reform.items()}
     steps = [reform[f"delay_step_birth_months_{k}"] for k in ("men", "women_55", "women_50")]
     if min(steps) <= 0:
         return None
@@ -140,20 +143,22 @@ def _delay_table(
     return flat
 
 
+_REFORM_NAMES = (
+    "first_affected_birth_month_men",
+    "first_affected_birth_month_women_55",
+    "first_affected_birth_month_women_50",
+    "delay_step_birth_months_men",
+    "delay_step_birth_months_women_55",
+    "delay_step_birth_months_women_50",
+    "max_delay_months_men",
+    "max_delay_months_women_55",
+    "max_delay_months_women_50",
+)
+
+
 def _reform_args(*values: int) -> dict[str, int]:
     """Gather the reform keywords once so each public function can spell them out."""
-    names = (
-        "first_affected_birth_month_men",
-        "first_affected_birth_month_women_55",
-        "first_affected_birth_month_women_50",
-        "delay_step_birth_months_men",
-        "delay_step_birth_months_women_55",
-        "delay_step_birth_months_women_50",
-        "max_delay_months_men",
-        "max_delay_months_women_55",
-        "max_delay_months_women_50",
-    )
-    return {n: int(v) for n, v in zip(names, values, strict=True)}
+    return {n: int(v) for n, v in zip(_REFORM_NAMES, values, strict=True)}
 
 
 def retirement_delay_months(
@@ -177,7 +182,7 @@ def retirement_delay_months(
     """
     bm = np.asarray(birth_month, dtype=np.int64)
     cat = np.asarray(original_age_years, dtype=np.int64)
-    reform = _reform_args(
+    values = (
         first_affected_birth_month_men,
         first_affected_birth_month_women_55,
         first_affected_birth_month_women_50,
@@ -188,6 +193,7 @@ def retirement_delay_months(
         max_delay_months_women_55,
         max_delay_months_women_50,
     )
+    reform: dict[str, Any] = dict(zip(_REFORM_NAMES, values, strict=True))
     fast = _age_by_table(bm, cat, reform, base=False)
     if fast is not None:
         return fast
@@ -196,7 +202,7 @@ def retirement_delay_months(
 
 
 def _delay_formula(
-    bm: NDArray[np.int64], cat: NDArray[np.int64], reform: dict[str, int]
+    bm: NDArray[np.int64], cat: NDArray[np.int64], reform: dict[str, Any]
 ) -> NDArray[np.int64]:
     """The delay rule itself, person by person (categories already checked)."""
     first_affected_birth_month_men = reform["first_affected_birth_month_men"]
