@@ -792,7 +792,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"shebao formulas, {n:,} persons, {args.threads} threads, chunks of {args.chunk:,}, "
           f"median of {len(walls)} runs (the first touches memory this machine has not used "
           "yet; all stages of a chunk run back to back):")
-    print(f"  runs (wall): {', '.join(f'{w:.3f}' for w in walls)} s")
+    for i, (wall, run) in enumerate(timings, 1):
+        print(f"  run {i}: wall {wall:.3f} s, cpu {run['cpu seconds (user + system)']:.3f} s, "
+              f"{int(run['page faults (minor)']):,} page faults")
     for name, t in busy.items():
         unit = "" if name.startswith("page") else " thread-s" if name in dict(STAGES) else " s"
         print(f"  {name:<50} {t:6.3f}{unit}" if unit else f"  {name:<50} {int(t):,}")
