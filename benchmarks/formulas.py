@@ -848,8 +848,9 @@ def main(argv: list[str] | None = None) -> None:
         "persons": n,
         "seconds": round(seconds, 3),
         "persons_per_s": round(n / seconds, 1),
-        "openfisca_persons_per_s": round(of_rate, 1),
-        "ratio_vs_openfisca": round(ratio, 2),
+        # null, not NaN, when --no-openfisca skipped the comparison
+        "openfisca_persons_per_s": None if of_rate != of_rate else round(of_rate, 1),
+        "ratio_vs_openfisca": None if ratio != ratio else round(ratio, 2),
         "peak_rss_mb": round(rss, 1),
     }))
 
