@@ -14,6 +14,17 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# openfisca-core for the comparison in benchmarks/formulas.py only: its own venv, never one of
+# shebao's dependencies (it may pin an older numpy).
+BENCH_OPENFISCA := .venv-bench-openfisca
+BENCH_OPENFISCA_INSTALLED := $(BENCH_OPENFISCA)/.installed
+
+$(BENCH_OPENFISCA_INSTALLED): benchmarks/openfisca-requirements.txt
+	$(PYTHON) -m venv $(BENCH_OPENFISCA)
+	$(BENCH_OPENFISCA)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_OPENFISCA)/bin/python -m pip install --quiet -r benchmarks/openfisca-requirements.txt
+	touch $(BENCH_OPENFISCA_INSTALLED)
+
 # The demo: SQLite under var/, migrated and seeded when empty, served on http://127.0.0.1:8000.
 run: install
 	$(BIN)/shebao demo
@@ -34,8 +45,8 @@ test: install browser
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 
-bench: install
+bench: install $(BENCH_OPENFISCA_INSTALLED)
 	@set -e; for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 clean:
-	rm -rf $(VENV) var test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_OPENFISCA) var test-artifacts .pytest_cache .ruff_cache

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from shebao.errors import InputError
 
-from .rounding import as_fen, round_half_up_fen
+from .rounding import _any_negative, _fen_view, _round_fen_consuming, as_fen, round_half_up_fen
 
 SCHEMES = ("pension", "medical", "unemployment", "work_injury")
 ENTERPRISE_SIZES = ("micro", "small", "medium", "large")
@@ -39,13 +39,48 @@ def contribution_base(
     base_cap_ratio: float = 3.0,
 ) -> NDArray[np.int64]:
     """Monthly base = own previous-year average monthly wage clamped to [floor, cap] (fen)."""
-    w = as_fen(wage)
-    if np.any(w < 0):
+    w = _fen_view(wage)
+    if _any_negative(w):
         raise InputError("wage", "wage cannot be negative")
     lo, hi = base_bounds(
         average_wage, base_floor_ratio=base_floor_ratio, base_cap_ratio=base_cap_ratio
     )
     return np.clip(w, lo, hi)
+
+
+def contribution_base_by_region(
+    wage: ArrayLike,
+    region_index: ArrayLike,
+    average_wage_by_region: ArrayLike,
+    *,
+    base_floor_ratio: float = 0.6,
+    base_cap_ratio: float = 3.0,
+) -> NDArray[np.int64]:
+    """`contribution_base` with the average wage given per region, not per person.
+
+    `average_wage_by_region` is a small table (e.g. the 31 provinces' average monthly wages in
+    fen, ordered like PROVINCE_CODES) and `region_index` each person's position in it. The
+    floor and cap are rounded once per region and picked with np.take, so the result equals
+    `contribution_base(wage, average_wage_by_region[region_index], ...)` element for element
+    at a fraction of the cost for millions of persons.
+    """
+    w = _fen_view(wage)
+    if _any_negative(w):
+        raise InputError("wage", "wage cannot be negative")
+    idx = np.asarray(region_index)
+    if idx.dtype.kind not in "iu":
+        raise InputError("region_index", "region index must be an integer array")
+    lo, hi = base_bounds(
+        np.asarray(average_wage_by_region).ravel(),
+        base_floor_ratio=base_floor_ratio,
+        base_cap_ratio=base_cap_ratio,
+    )
+    if idx.size and (idx.min() < 0 or idx.max() >= lo.size):
+        raise InputError("region_index", f"region index must be 0..{lo.size - 1}")
+    shape = np.broadcast_shapes(w.shape, idx.shape)
+    out = np.take(lo, idx)
+    out = np.maximum(w, out, out=out) if out.shape == shape else np.maximum(w, out)
+    return np.minimum(out, np.take(hi, idx), out=out)
 
 
 def flexible_base_allowed(
@@ -69,9 +104,16 @@ def contribution_line(
     """One line of a bill: base × rate × relief factor, rounded to the fen (half up)."""
     r = np.asarray(rate, dtype=np.float64)
     f = np.asarray(relief_factor, dtype=np.float64)
-    if np.any(r < 0) or np.any(f < 0):
+    if _any_negative(r) or _any_negative(f):
         raise InputError("rate", "rates and relief factors cannot be negative")
-    return round_half_up_fen(as_fen(base) * r * f)
+    t = np.multiply(_fen_view(base), r)
+    if f.ndim == 0 and f == 1.0:
+        pass  # x × 1.0 is exactly x: skip the pass
+    elif t.shape == np.broadcast_shapes(t.shape, f.shape):
+        t *= f
+    else:
+        t = t * f
+    return _round_fen_consuming(np.asarray(t, dtype=np.float64))
 
 
 def employee_pension_contributions(
@@ -120,9 +162,16 @@ def employee_medical_contributions(
     is rounded, and the pool part is the rounded employer total minus it, so nothing is lost.
     """
     employer = contribution_line(base, medical_employer_rate, employer_relief_factor)
-    to_account = round_half_up_fen(employer * float(employer_to_account_share))
+    share = float(employer_to_account_share)
+    if share == 0.0 and np.ndim(employer) > 0:
+        # employer × 0.0 rounds to 0 for every (integer, hence finite) employer amount
+        to_account = np.zeros(np.shape(employer), dtype=np.int64)
+        to_pool = employer
+    else:
+        to_account = round_half_up_fen(employer * share)
+        to_pool = employer - to_account
     return {
-        "employer_to_pool": employer - to_account,
+        "employer_to_pool": to_pool,
         "employer_to_account": to_account,
         "employee_to_account": contribution_line(
             base, medical_employee_rate, employee_relief_factor
@@ -163,7 +212,7 @@ def work_injury_rate(
     """
     c = np.asarray(risk_class, dtype=np.int64)
     rates = np.asarray(work_injury_class_rates, dtype=np.float64)
-    if np.any((c < 1) | (c > len(rates))):
+    if c.size and (c.min() < 1 or c.max() > len(rates)):
         raise InputError("risk_class", f"risk class must be 1..{len(rates)}")
     f = np.asarray(experience_factor, dtype=np.float64)
     if experience_factor_bands is not None:
@@ -172,7 +221,10 @@ def work_injury_rate(
             ok |= (c == int(cls)) & np.isin(np.round(f, 6), np.round(np.asarray(bands), 6))
         if not np.all(ok):
             raise InputError("experience_factor", "not one of the risk class's fixed bands")
-    return rates[c - 1] * f
+    class_rate = np.take(np.concatenate(([np.nan], rates)), c)  # classes count from 1
+    if f.ndim == 0 and f == 1.0 and class_rate.ndim > 0:
+        return class_rate  # x × 1.0 is exactly x
+    return class_rate * f
 
 
 def work_injury_contribution(

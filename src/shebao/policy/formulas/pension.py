@@ -10,6 +10,7 @@ a rounded value).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from shebao.errors import InputError
 
-from .rounding import as_fen, round_half_up, round_half_up_fen
+from .rounding import (
+    _any_negative,
+    _fen_view,
+    _round_fen_consuming,
+    as_fen,
+    round_half_up,
+    round_half_up_fen,
+)
 
 
 def average_contribution_index(
@@ -63,14 +71,24 @@ def basic_pension(
 
     W is the previous-year provincial average MONTHLY wage in fen; rounded to the fen.
     """
-    w = as_fen(average_wage)
+    w = _fen_view(average_wage)
     idx = np.asarray(average_index, dtype=np.float64)
     n = np.asarray(contribution_months, dtype=np.float64) / 12.0
-    if np.any(np.isnan(idx)):
+    lowest = idx.min() if idx.size else 0.0
+    if lowest != lowest:  # NaN: min propagates it
         raise InputError("average_index", "no contribution year to average over")
-    if np.any(idx < 0) or np.any(n < 0):
+    if lowest < 0 or _any_negative(n):
         raise InputError("average_index", "index and months cannot be negative")
-    return round_half_up_fen(w * (1.0 + idx) / 2.0 * n * basic_accrual_rate)
+    rate = np.asarray(basic_accrual_rate, dtype=np.float64)
+    t = np.add(1.0, idx)
+    if t.ndim and t.shape == np.broadcast_shapes(t.shape, w.shape, n.shape, rate.shape):
+        # the same operations in the same order, in place: w × (1 + Ī) / 2 × N × rate
+        np.multiply(w, t, out=t)
+        t /= 2.0
+        t *= n
+        t *= rate
+        return _round_fen_consuming(t)
+    return round_half_up_fen(w * t / 2.0 * n * rate)
 
 
 def account_divisor(
@@ -85,6 +103,17 @@ def account_divisor(
     """
     ages = np.array(sorted(account_divisor_table), dtype=np.float64)
     vals = np.array([account_divisor_table[int(k)] for k in ages], dtype=np.float64)
+    months = np.asarray(age_months)
+    if months.dtype.kind in "iu" and months.size >= 1024:
+        # Whole months: at most 361 distinct ages pass the range check, so compute the divisor
+        # once per age present (same arithmetic) and pick it with np.take.
+        lo, hi = int(months.min()), int(months.max())
+        if lo / 12.0 < ages[0] or hi / 12.0 > ages[-1]:
+            raise InputError(
+                "age_months", f"age must be between {int(ages[0])} and {int(ages[-1])} years"
+            )
+        table = _divisor_table(lo, hi, tuple(ages), tuple(vals))
+        return np.take(table, months - lo)
     a = np.asarray(age_months, dtype=np.float64) / 12.0
     if np.any((a < ages[0]) | (a > ages[-1])):
         raise InputError(
@@ -93,15 +122,27 @@ def account_divisor(
     return round_half_up(np.interp(a, ages, vals), 1)
 
 
+@lru_cache(maxsize=64)
+def _divisor_table(
+    lo: int, hi: int, ages: tuple[float, ...], vals: tuple[float, ...]
+) -> NDArray[np.float64]:
+    """`account_divisor` for every whole month of age lo..hi (the same arithmetic)."""
+    span = np.arange(lo, hi + 1, dtype=np.int64) / 12.0
+    table = round_half_up(np.interp(span, np.array(ages), np.array(vals)), 1)
+    table.setflags(write=False)
+    return table
+
+
 def account_pension(account_balance: ArrayLike, divisor: ArrayLike) -> NDArray[np.int64]:
     """Individual-account pension = balance ÷ divisor, rounded to the fen."""
     d = np.asarray(divisor, dtype=np.float64)
-    if np.any(d <= 0):
+    lowest = d.min() if d.size else 1.0
+    if lowest <= 0 or (lowest != lowest and np.any(d <= 0)):
         raise InputError("divisor", "divisor must be positive")
-    bal = as_fen(account_balance)
-    if np.any(bal < 0):
+    bal = _fen_view(account_balance)
+    if _any_negative(bal):
         raise InputError("account_balance", "balance cannot be negative")
-    return round_half_up_fen(bal / d)
+    return _round_fen_consuming(np.asarray(np.divide(bal, d), dtype=np.float64))
 
 
 def transitional_pension(
@@ -120,9 +161,15 @@ def transitional_pension(
     if transitional_index_floor is not None:
         idx = np.maximum(idx, transitional_index_floor)
     years = np.asarray(deemed_months, dtype=np.float64) / 12.0
-    if np.any(years < 0):
+    if _any_negative(years):
         raise InputError("deemed_months", "deemed months cannot be negative")
-    return round_half_up_fen(as_fen(average_wage) * idx * years * transitional_coefficient)
+    k = np.asarray(transitional_coefficient, dtype=np.float64)
+    t = np.multiply(_fen_view(average_wage), idx)
+    if t.ndim and t.shape == np.broadcast_shapes(t.shape, years.shape, k.shape):
+        t *= years  # the same operations in the same order, in place: W × Ī × years × k
+        t *= k
+        return _round_fen_consuming(t)
+    return round_half_up_fen(t * years * k)
 
 
 def pension_award(

@@ -17,6 +17,7 @@ nobody retiring before the effective date is delayed and no separate date is nee
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,6 @@ from .periods import format_month, year_of
 MEN = 60
 WOMEN_STAFF = 55
 WOMEN_WORKERS = 50
-_CATEGORIES = (MEN, WOMEN_STAFF, WOMEN_WORKERS)
 
 SEX_MALE = 1  # GB/T 2261.1 codes, as in the 17th digit parity of the identity number
 SEX_FEMALE = 2
@@ -64,25 +64,101 @@ def original_retirement_age_years(
 
 def _check_category(original_age_years: ArrayLike) -> NDArray[np.int64]:
     cat = np.asarray(original_age_years, dtype=np.int64)
-    if np.any(~np.isin(cat, _CATEGORIES)):
-        raise InputError("original_age_years", "original retirement age must be 60, 55 or 50")
+    _category_position(cat)
     return cat
+
+
+# Position of each category in the reform tables (0 men, 1 women 55, 2 women 50), by age.
+_POSITION = np.full(MEN + 1, -1, dtype=np.int64)
+_POSITION[[MEN, WOMEN_STAFF, WOMEN_WORKERS]] = [0, 1, 2]
+
+
+def _category_position(cat: NDArray[np.int64]) -> NDArray[np.int64]:
+    """0/1/2 for 60/55/50, refusing anything else: two reductions and a small-table lookup."""
+    if cat.size == 0:
+        return cat.copy()
+    if cat.min() < WOMEN_WORKERS or cat.max() > MEN:
+        raise InputError("original_age_years", "original retirement age must be 60, 55 or 50")
+    pos = np.take(_POSITION, cat)
+    if pos.min() < 0:
+        raise InputError("original_age_years", "original retirement age must be 60, 55 or 50")
+    return pos
+
+
+# Birth-month span up to which the delay is tabulated (3 × span entries) rather than computed
+# person by person; ten million persons born over 60 years span 720 months.
+_TABLE_SPAN = 1 << 16
+
+
+def _age_by_table(
+    birth_month: NDArray[np.int64], cat: NDArray[np.int64], reform: dict[str, Any], base: bool
+) -> NDArray[np.int64] | None:
+    """Delay (or statutory age, when `base`) as a lookup in a (category × birth month) table.
+
+    The table is filled by `_delay_formula`, the rule itself, over the span of birth months
+    present, so every person gets exactly what the rule gives them; returns None when the
+    table does not pay or does not apply (tiny input, a huge span of birth months, reform
+    values that are not whole numbers, or a step ≤ 0, which the rule refuses only for the
+    categories actually present).
+    """
+    if birth_month.size < 1024 or cat.size == 0:
+        return None
+    if any(np.ndim(v) != 0 or v != int(v) for v in reform.values()):
+        return None
+    reform = {k: int(v) for k, v in reform.items()}
+    steps = [reform[f"delay_step_birth_months_{k}"] for k in ("men", "women_55", "women_50")]
+    if min(steps) <= 0:
+        return None
+    lo, hi = int(birth_month.min()), int(birth_month.max())
+    span = hi - lo + 1
+    if span > _TABLE_SPAN:
+        return None
+    pos = _category_position(cat)
+    table = _delay_table(lo, hi, tuple(sorted(reform.items())), base)
+    idx = birth_month - lo
+    shape = np.broadcast_shapes(idx.shape, pos.shape)
+    if pos.shape == shape:
+        pos *= span
+        pos += idx
+        idx = pos
+    elif idx.shape == shape:
+        idx += pos * span
+    else:
+        idx = idx + pos * span
+    return np.take(table, idx)
+
+
+@lru_cache(maxsize=64)
+def _delay_table(
+    lo: int, hi: int, reform_items: tuple[tuple[str, int], ...], base: bool
+) -> NDArray[np.int64]:
+    """Flattened (3 × birth months lo..hi) table of the delay (plus the base age if `base`)."""
+    reform = dict(reform_items)
+    months = np.arange(lo, hi + 1, dtype=np.int64)
+    table = np.empty((3, hi - lo + 1), dtype=np.int64)
+    for row, age in enumerate((MEN, WOMEN_STAFF, WOMEN_WORKERS)):
+        table[row] = _delay_formula(months, np.int64(age), reform) + (age * 12 if base else 0)
+    flat = table.ravel()
+    flat.setflags(write=False)
+    return flat
+
+
+_REFORM_NAMES = (
+    "first_affected_birth_month_men",
+    "first_affected_birth_month_women_55",
+    "first_affected_birth_month_women_50",
+    "delay_step_birth_months_men",
+    "delay_step_birth_months_women_55",
+    "delay_step_birth_months_women_50",
+    "max_delay_months_men",
+    "max_delay_months_women_55",
+    "max_delay_months_women_50",
+)
 
 
 def _reform_args(*values: int) -> dict[str, int]:
     """Gather the reform keywords once so each public function can spell them out."""
-    names = (
-        "first_affected_birth_month_men",
-        "first_affected_birth_month_women_55",
-        "first_affected_birth_month_women_50",
-        "delay_step_birth_months_men",
-        "delay_step_birth_months_women_55",
-        "delay_step_birth_months_women_50",
-        "max_delay_months_men",
-        "max_delay_months_women_55",
-        "max_delay_months_women_50",
-    )
-    return {n: int(v) for n, v in zip(names, values, strict=True)}
+    return {n: int(v) for n, v in zip(_REFORM_NAMES, values, strict=True)}
 
 
 def retirement_delay_months(
@@ -105,7 +181,39 @@ def retirement_delay_months(
     scenario (the reform's steps are arguments so scenarios can change them).
     """
     bm = np.asarray(birth_month, dtype=np.int64)
-    cat = _check_category(original_age_years)
+    cat = np.asarray(original_age_years, dtype=np.int64)
+    values = (
+        first_affected_birth_month_men,
+        first_affected_birth_month_women_55,
+        first_affected_birth_month_women_50,
+        delay_step_birth_months_men,
+        delay_step_birth_months_women_55,
+        delay_step_birth_months_women_50,
+        max_delay_months_men,
+        max_delay_months_women_55,
+        max_delay_months_women_50,
+    )
+    reform: dict[str, Any] = dict(zip(_REFORM_NAMES, values, strict=True))
+    fast = _age_by_table(bm, cat, reform, base=False)
+    if fast is not None:
+        return fast
+    _category_position(cat)
+    return _delay_formula(bm, cat, reform)
+
+
+def _delay_formula(
+    bm: NDArray[np.int64], cat: NDArray[np.int64], reform: dict[str, Any]
+) -> NDArray[np.int64]:
+    """The delay rule itself, person by person (categories already checked)."""
+    first_affected_birth_month_men = reform["first_affected_birth_month_men"]
+    first_affected_birth_month_women_55 = reform["first_affected_birth_month_women_55"]
+    first_affected_birth_month_women_50 = reform["first_affected_birth_month_women_50"]
+    delay_step_birth_months_men = reform["delay_step_birth_months_men"]
+    delay_step_birth_months_women_55 = reform["delay_step_birth_months_women_55"]
+    delay_step_birth_months_women_50 = reform["delay_step_birth_months_women_50"]
+    max_delay_months_men = reform["max_delay_months_men"]
+    max_delay_months_women_55 = reform["max_delay_months_women_55"]
+    max_delay_months_women_50 = reform["max_delay_months_women_50"]
     first = np.select(
         [cat == MEN, cat == WOMEN_STAFF],
         [first_affected_birth_month_men, first_affected_birth_month_women_55],
@@ -143,7 +251,7 @@ def statutory_retirement_age_months(
     max_delay_months_women_50: int = 60,
 ) -> NDArray[np.int64]:
     """Statutory retirement age in months = original age × 12 + delay (keywords as above)."""
-    cat = _check_category(original_age_years)
+    cat = np.asarray(original_age_years, dtype=np.int64)
     reform = _reform_args(
         first_affected_birth_month_men,
         first_affected_birth_month_women_55,
@@ -155,6 +263,10 @@ def statutory_retirement_age_months(
         max_delay_months_women_55,
         max_delay_months_women_50,
     )
+    fast = _age_by_table(np.asarray(birth_month, dtype=np.int64), cat, reform, base=True)
+    if fast is not None:
+        return fast
+    _check_category(cat)
     return cat * 12 + retirement_delay_months(birth_month, cat, **reform)
 
 
@@ -185,7 +297,11 @@ def statutory_retirement_month(
         max_delay_months_women_55,
         max_delay_months_women_50,
     )
-    return bm + statutory_retirement_age_months(bm, original_age_years, **reform)
+    age = statutory_retirement_age_months(bm, original_age_years, **reform)
+    if isinstance(age, np.ndarray) and age.shape == np.broadcast_shapes(age.shape, bm.shape):
+        age += bm
+        return age
+    return bm + age
 
 
 def minimum_contribution_months(
