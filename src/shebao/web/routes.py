@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
+from datetime import date
 from importlib.resources import files
 from typing import Annotated
 
@@ -15,6 +18,7 @@ from shebao.api.deps import SESSION_COOKIE, Db, optional_user
 from shebao.auth import service as auth_service
 from shebao.auth.authz import has_permission, scoped_persons
 from shebao.auth.models import Role, User
+from shebao.contributions import service as contributions
 from shebao.registry.models import Employer, Person
 from shebao.registry.regions import get_region, scope_prefix
 from shebao.registry.schemas import PersonOut
@@ -37,6 +41,13 @@ def region_name(lang: str):  # type: ignore[no-untyped-def]
     return name
 
 
+def yuan(fen: int) -> str:
+    """Fen shown as yuan with two decimals and thousands separators: 1234567 → 12,345.67."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
     lang = language_of(request)
     return templates.TemplateResponse(
@@ -46,6 +57,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: o
             "lang": lang,
             "t": translator(lang),
             "region_name": region_name(lang),
+            "yuan": yuan,
             "csrf_token": getattr(request.state, "csrf_token", ""),
             "user": None,
             **context,
@@ -138,8 +150,13 @@ def home(
     context: dict[str, object] = {"user": user, "region_label": region_name(lang)(user.region_code)}
     if user.role == Role.citizen and user.person_id is not None:
         context["person"] = PersonOut.of(db.get(Person, user.person_id))
+        context["record"] = contributions.record(db, user, user.person_id)
     if user.role == Role.employer and user.employer_id is not None:
         context["employer"] = db.get(Employer, user.employer_id)
+        context["bills"] = [
+            (bill, contributions.late_fee_on(bill, date.today())[0] if bill.status == "open" else 0)
+            for bill in contributions.bills(db, user, employer_id=user.employer_id)
+        ]
     if user.role in (Role.clerk, Role.supervisor):
         context["can_search"] = True
         context["q"] = q
@@ -157,3 +174,26 @@ def home(
             else None,
         }
     return render(request, "home.html", **context)
+
+
+@router.get("/me/record.csv")
+def my_record_csv(db: Db, user: MaybeUser) -> Response:
+    """The signed-in citizen's contribution record as a CSV statement."""
+    if user is None or user.person_id is None:
+        return RedirectResponse("/login", status_code=303)
+    found = contributions.record(db, user, user.person_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    schemes = sorted({k for m in found.months for k in m.amounts})
+    writer.writerow(["month", "payer", "base_fen", *schemes, "paid"])
+    for m in found.months:
+        writer.writerow([m.month, m.payer, m.base_fen, *(m.amounts.get(k, 0) for k in schemes),
+                         "yes" if m.paid else "no"])
+    writer.writerow([])
+    writer.writerow(["contribution_months", found.contribution_months])
+    writer.writerow(["pension_account_fen", found.pension_account_fen])
+    writer.writerow(["medical_account_fen", found.medical_account_fen])
+    return Response(
+        out.getvalue(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="contribution-record.csv"'},
+    )
