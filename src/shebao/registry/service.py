@@ -161,11 +161,13 @@ def register_person(db: Session, user: User, data: PersonCreate) -> Person:
     )
     db.add(person)
     db.flush()
-    _queue_near_duplicates(db, person)
+    queue_near_duplicates(db, person)
     return person
 
 
-def _queue_near_duplicates(db: Session, person: Person) -> list[DuplicateReview]:
+def queue_near_duplicates(db: Session, person: Person) -> list[DuplicateReview]:
+    """Open a review against each person with the same name and birth date registered in
+    the new person's hukou or residence county."""
     counties = {person.hukou_region, person.residence_region}
     candidates = db.scalars(
         select(Person)
