@@ -345,7 +345,8 @@ def _registry_links(
         province = person.residence_region[:2]
         if WORKING_AGES[0] <= age <= WORKING_AGES[1] and rng.random() < 0.7:
             years = rng.randrange(0, min(age - WORKING_AGES[0], 25) + 1)
-            start = date(DEMO_TODAY.year - years, rng.randrange(1, 13), 1)
+            last_month = DEMO_TODAY.month if years == 0 else 12
+            start = date(DEMO_TODAY.year - years, rng.randrange(1, last_month + 1), 1)
             wage = int(AVERAGE_WAGE_YUAN[province + "0000"] * rng.lognormvariate(-0.1, 0.35))
             if rng.random() < 0.12:
                 # Flexible work: employee pension and medical as an individual, where they live.
