@@ -5,7 +5,7 @@ employers.legal_representative_person_id and persons.duplicate_of_id (batch mode
 rebuilds the two tables; PostgreSQL alters them in place).
 
 Revision ID: 0003
-Revises: 0001
+Revises: the revision in down_revision below (written against 0001; independent of 0002)
 Create Date: 2026-11-27 11:04:08.028323
 """
 
