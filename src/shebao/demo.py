@@ -12,15 +12,23 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from shebao.auth.models import User
 from shebao.auth.service import DEMO_PASSWORD, create_user
 from shebao.db.engine import transaction
 from shebao.registry.identifiers import make_credit_code, make_resident_id
-from shebao.registry.models import Employer, Person
+from shebao.registry.models import (
+    Employer,
+    EmploymentSpell,
+    Enrollment,
+    Household,
+    HouseholdMember,
+    Person,
+)
 from shebao.registry.regions import counties_of
+from shebao.registry.service import queue_near_duplicates
 
 GUANGDONG = "440000"
 SICHUAN = "510000"
@@ -59,6 +67,12 @@ STORY = (
                 "retired teacher in Chengdu"),
     StoryPerson("farmer", "赵德明", "male", date(1968, 11, 2), "511321", "511321",
                 "head of a rural household in Sichuan applying for the minimum living allowance"),
+    StoryPerson("farmer_spouse", "李秀英", "female", date(1971, 4, 18), "511321", "511321",
+                "赵德明's wife"),
+    StoryPerson("farmer_son", "赵小军", "male", date(1996, 8, 30), "511321", "511321",
+                "赵德明's son, farming at home"),
+    StoryPerson("farmer_daughter", "赵小雨", "female", date(2011, 2, 5), "511321", "511321",
+                "赵德明's daughter, at school"),
 )
 
 DEMO_LOGINS = {
@@ -77,6 +91,9 @@ DEMO_LOGINS = {
 class Seeded:
     persons: int
     employers: int
+    households: int = 0
+    spells: int = 0
+    enrollments: int = 0
 
 
 class _IdentityNumbers:
@@ -114,9 +131,11 @@ def seed_demo(database_url: str, *, persons: int = 3000, seed: int = 2021) -> Se
         numbers = _IdentityNumbers(rng)
         employers = _employers(db, rng)
         story = _story_people(db, numbers)
-        _population(db, rng, numbers, persons - len(story))
+        _population(db, rng, numbers, persons - len(story) - NEAR_DUPLICATES)
         _accounts(db, story, employers[0])
-        return Seeded(persons=persons, employers=len(employers))
+        # The registry's links get a random stream of their own, so the people stay the same.
+        links = _registry_links(db, random.Random(seed + 1), numbers, story, employers)
+        return Seeded(persons=persons, employers=len(employers), **links)
 
 
 def _employers(db: Session, rng: random.Random) -> list[Employer]:
@@ -184,6 +203,218 @@ def _population(db: Session, rng: random.Random, numbers: _IdentityNumbers, coun
         )
     db.add_all(batch)
     db.flush()
+
+
+# --- the registry's links: households, employment, enrollment, one near-duplicate ----------
+
+WORKING_AGES = (18, 59)
+NEAR_DUPLICATES = 2  # the same woman registered twice, for the Chengdu clerk's review queue
+# Average monthly wage in yuan by province, for generated wages (about 2024).
+AVERAGE_WAGE_YUAN = {GUANGDONG: 9800, SICHUAN: 7600}
+CATEGORY_OF_EMPLOYER = {
+    "enterprise": "enterprise_employee", "individual_business": "enterprise_employee",
+    "public_institution": "public_institution", "government": "public_institution",
+    "platform": "platform",
+}
+EMPLOYEE_SCHEMES = ("employee_pension", "employee_medical", "unemployment", "work_injury")
+
+
+def _age(birth: date, on: date = DEMO_TODAY) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _years_after(day: date, years: int) -> date:
+    return date(day.year + years, day.month, 28 if day.month == 2 and day.day == 29 else day.day)
+
+
+class _Links:
+    """Rows collected in memory and written with one executemany per table: seeding stays fast."""
+
+    def __init__(self) -> None:
+        self.spells: list[dict[str, object]] = []
+        self.enrollments: list[dict[str, object]] = []
+        self.households: list[tuple[Household, list[tuple[Person, str, date]]]] = []
+
+    def spell(self, person: Person, employer: Employer, category: str, start: date,
+              wage_yuan: int, end: date | None = None, end_reason: str | None = None) -> None:
+        self.spells.append({
+            "person_id": person.id, "employer_id": employer.id, "category": category,
+            "start_date": start, "end_date": end, "end_reason": end_reason,
+            "monthly_wage_fen": wage_yuan * 100,
+        })
+
+    def enroll(self, person: Person, scheme: str, category: str, region: str, start: date,
+               employer: Employer | None = None, end: date | None = None,
+               end_reason: str | None = None) -> None:
+        self.enrollments.append({
+            "person_id": person.id, "scheme": scheme, "category": category,
+            "region_code": region, "employer_id": employer.id if employer else None,
+            "start_date": start, "end_date": end, "end_reason": end_reason,
+        })
+
+    def employ(self, person: Person, employer: Employer, start: date, wage_yuan: int) -> None:
+        """An open spell and the schemes its category carries, where the employer is."""
+        category = CATEGORY_OF_EMPLOYER[employer.category]
+        self.spell(person, employer, category, start, wage_yuan)
+        schemes = ("work_injury",) if category == "platform" else EMPLOYEE_SCHEMES
+        for scheme in schemes:
+            self.enroll(person, scheme, category, employer.region_code, start, employer)
+
+    def resident(self, person: Person, pension: bool) -> None:
+        """Resident medical from birth (or 2010); resident pension from 16 where chosen."""
+        start = max(person.birth_date, date(2010, 1, 1))
+        self.enroll(person, "resident_medical", "resident", person.hukou_region, start)
+        if pension and _age(person.birth_date) >= 16:
+            start = max(_years_after(person.birth_date, 16), date(2012, 1, 1))
+            self.enroll(person, "resident_pension", "resident", person.hukou_region, start)
+
+    def household(self, region: str, members: list[tuple[Person, str, date]]) -> None:
+        self.households.append((Household(region_code=region), members))
+
+    def write(self, db: Session) -> dict[str, int]:
+        db.add_all(h for h, _ in self.households)
+        db.flush()
+        members = [
+            {"household_id": h.id, "person_id": p.id, "relationship": r, "start_date": d,
+             "end_date": None, "end_reason": None}
+            for h, rows in self.households for p, r, d in rows
+        ]
+        for model, rows in ((EmploymentSpell, self.spells), (Enrollment, self.enrollments),
+                            (HouseholdMember, members)):
+            if rows:
+                db.execute(insert(model), rows)
+        return {"households": len(self.households), "spells": len(self.spells),
+                "enrollments": len(self.enrollments)}
+
+
+def _registry_links(
+    db: Session, rng: random.Random, numbers: _IdentityNumbers, story: dict[str, Person],
+    employers: list[Employer],
+) -> dict[str, int]:
+    links = _Links()
+    factory = employers[0]
+    platform = Employer(
+        credit_code=make_credit_code("440106", "MA9P7T3R1"), name="广州速达即时配送平台有限公司",
+        region_code="440106", industry="道路运输", injury_class=4, size="large",
+        category="platform",
+    )
+    school = Employer(
+        credit_code=make_credit_code("510104", "45098321X", "1", "2"), name="成都市锦江区实验小学",
+        region_code="510104", industry="教育", injury_class=1, size="medium",
+        category="public_institution", is_public_body=True,
+    )
+    db.add_all((platform, school))
+    db.flush()
+    employers.extend((platform, school))
+
+    # The story: the rider on a platform in Guangzhou, the worker at the Shenzhen factory, the
+    # retired teacher, and the farmer's household in Yilong's neighbour, Nanbu County.
+    rider, worker, teacher = story["rider"], story["worker"], story["teacher"]
+    links.spell(rider, platform, "platform", date(2019, 4, 1), 7800)
+    links.enroll(rider, "work_injury", "platform", "440106", date(2019, 4, 1), platform)
+    links.enroll(rider, "employee_pension", "platform", "440106", date(2019, 4, 1))
+    links.enroll(rider, "employee_medical", "platform", "440106", date(2019, 4, 1))
+    links.employ(worker, factory, date(2008, 7, 1), 6500)
+    retired = date(2017, 7, 31)
+    links.spell(teacher, school, "public_institution", date(1983, 9, 1), 5200, retired, "retired")
+    for scheme in EMPLOYEE_SCHEMES:
+        # Retirees keep employee medical (without contributions); the rest ends at retirement.
+        ends = (None, None) if scheme == "employee_medical" else (retired, "retired")
+        links.enroll(teacher, scheme, "public_institution", "510104", date(1995, 1, 1), school,
+                     *ends)
+    farm = [story[k] for k in ("farmer", "farmer_spouse", "farmer_son", "farmer_daughter")]
+    for member in farm:
+        links.resident(member, pension=True)
+    links.household("511321", [
+        (farm[0], "head", date(1993, 1, 1)), (farm[1], "spouse", date(1993, 1, 1)),
+        (farm[2], "child", farm[2].birth_date), (farm[3], "child", farm[3].birth_date),
+    ])
+
+    # The population: working ages work at an employer of their province (or flexibly),
+    # everyone else is a resident; about one person in ten heads a household.
+    taken = {p.id for p in story.values()}
+    population = list(db.scalars(
+        select(Person).where(Person.id.not_in(taken)).order_by(Person.id)
+    ))
+    by_province: dict[str, list[Employer]] = {}
+    for employer in employers:
+        if employer.category != "platform" and employer is not school:
+            by_province.setdefault(employer.region_code[:2], []).append(employer)
+    for person in population:
+        age = _age(person.birth_date)
+        province = person.residence_region[:2]
+        if WORKING_AGES[0] <= age <= WORKING_AGES[1] and rng.random() < 0.7:
+            years = rng.randrange(0, min(age - WORKING_AGES[0], 25) + 1)
+            last_month = DEMO_TODAY.month if years == 0 else 12
+            start = date(DEMO_TODAY.year - years, rng.randrange(1, last_month + 1), 1)
+            wage = int(AVERAGE_WAGE_YUAN[province + "0000"] * rng.lognormvariate(-0.1, 0.35))
+            if rng.random() < 0.12:
+                # Flexible work: employee pension and medical as an individual, where they live.
+                for scheme in ("employee_pension", "employee_medical"):
+                    links.enroll(person, scheme, "flexible", person.residence_region, start)
+            elif province == "44" and rng.random() < 0.08:
+                links.spell(person, platform, "platform", start, wage)
+                links.enroll(person, "work_injury", "platform", "440106", start, platform)
+                links.enroll(person, "employee_pension", "platform", person.residence_region,
+                             start)
+                links.resident(person, pension=False)
+            else:
+                links.employ(person, rng.choice(by_province[province]), start, wage)
+        else:
+            links.resident(person, pension=rng.random() < 0.8)
+
+    # Households: heads aged 25+, a spouse of the other sex within ten years, children born
+    # at least twenty years after the head, all of one hukou county.
+    by_county: dict[str, list[Person]] = {}
+    for person in population:
+        by_county.setdefault(person.hukou_region, []).append(person)
+    wanted = max(1, len(population) // 10)
+    for county in sorted(by_county):
+        pool = by_county[county]
+        rng.shuffle(pool)
+        while pool and len(links.households) < wanted + 1:
+            head = pool.pop()
+            if _age(head.birth_date) < 25:
+                continue
+            start = _years_after(head.birth_date, 25)
+            members = [(head, "head", start)]
+            spouse = next((p for p in pool if p.sex != head.sex
+                           and abs(p.birth_date.year - head.birth_date.year) <= 10
+                           and _age(p.birth_date) >= 22), None)
+            if spouse is not None:
+                pool.remove(spouse)
+                members.append((spouse, "spouse", start))
+            children = [p for p in pool
+                        if p.birth_date >= _years_after(head.birth_date, 20)
+                        and _age(p.birth_date) < 30][: rng.randrange(0, 4)]
+            for child in children:
+                pool.remove(child)
+                members.append((child, "child", max(child.birth_date, start)))
+            links.household(county, members)
+    counts = links.write(db)
+
+    # Legal representatives: an adult of the employer's province for each generated employer.
+    adults: dict[str, list[Person]] = {}
+    for person in population:
+        if _age(person.birth_date) >= 25:
+            adults.setdefault(person.residence_region[:2], []).append(person)
+    for employer in employers[1:-2]:
+        local = adults.get(employer.region_code[:2])
+        employer.legal_representative_person_id = rng.choice(local).id if local else None
+
+    # One near-duplicate for the Chengdu clerk: the same woman registered twice in Jinjiang.
+    twins = [
+        Person(identity_number=numbers.new("510104", date(1958, 3, 12), "female"), name="周桂英",
+               sex="female", birth_date=date(1958, 3, 12), hukou_region="510104",
+               residence_region="510104")
+        for _ in range(2)
+    ]
+    db.add(twins[0])
+    db.flush()
+    db.add(twins[1])
+    db.flush()
+    queue_near_duplicates(db, twins[1])
+    return counts
 
 
 def _accounts(db: Session, story: dict[str, Person], factory: Employer) -> None:

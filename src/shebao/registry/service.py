@@ -161,11 +161,13 @@ def register_person(db: Session, user: User, data: PersonCreate) -> Person:
     )
     db.add(person)
     db.flush()
-    _queue_near_duplicates(db, person)
+    queue_near_duplicates(db, person)
     return person
 
 
-def _queue_near_duplicates(db: Session, person: Person) -> list[DuplicateReview]:
+def queue_near_duplicates(db: Session, person: Person) -> list[DuplicateReview]:
+    """Open a review against each person with the same name and birth date registered in
+    the new person's hukou or residence county."""
     counties = {person.hukou_region, person.residence_region}
     candidates = db.scalars(
         select(Person)
@@ -223,11 +225,11 @@ def update_person(db: Session, user: User, person_id: int, data: PersonUpdate) -
     effective = data.effective_date or _today()
     _not_in_future(effective, "effective_date")
     _not_before_birth(person, effective, "effective_date")
-    if "residence_region" in changes and not may_reach_region(user, changes["residence_region"]):
-        raise InputError("residence_region", "is outside the region your account serves")
-    for field in ("name", "hukou_region"):
+    for field in ("name", "hukou_region", "residence_region"):
         if field in changes and changes[field] is None:
             raise InputError(field, "cannot be emptied")
+    if "residence_region" in changes and not may_reach_region(user, changes["residence_region"]):
+        raise InputError("residence_region", "is outside the region your account serves")
     for field, value in changes.items():
         _record_change(db, user, person, field, value, effective, data.reason)
     db.flush()
@@ -650,8 +652,8 @@ def end_employment(db: Session, user: User, spell_id: int, data: EmploymentEnd) 
 def employment_of_person(db: Session, user: User, person_id: int) -> list[EmploymentSpell]:
     person = person_for(db, user, person_id, "employment.read")
     query = select(EmploymentSpell).where(EmploymentSpell.person_id == person.id)
-    if user.employer_id is not None and user.role == "employer":
-        query = query.where(EmploymentSpell.employer_id == user.employer_id)
+    if user.role == "employer":  # an employer sees only its own spells
+        query = query.where(EmploymentSpell.employer_id == (user.employer_id or -1))
     return list(db.scalars(query.order_by(EmploymentSpell.start_date, EmploymentSpell.id)))
 
 
@@ -775,11 +777,9 @@ def end_enrollment(db: Session, user: User, enrollment_id: int, data: Enrollment
 
 
 def enrollments_of(db: Session, user: User, person_id: int) -> list[Enrollment]:
+    """A person's enrollments; an employer sees only those naming it."""
     person = person_for(db, user, person_id, "enrollment.read")
-    return list(
-        db.scalars(
-            select(Enrollment)
-            .where(Enrollment.person_id == person.id)
-            .order_by(Enrollment.start_date, Enrollment.id)
-        )
-    )
+    query = select(Enrollment).where(Enrollment.person_id == person.id)
+    if user.role == "employer":
+        query = query.where(Enrollment.employer_id == (user.employer_id or -1))
+    return list(db.scalars(query.order_by(Enrollment.start_date, Enrollment.id)))

@@ -1,6 +1,6 @@
 """registry: households, employment spells, enrollments, person history, duplicate reviews
 
-Adds five tables and, to existing tables, employers.category,
+Adds six tables and, to existing tables, employers.category,
 employers.legal_representative_person_id and persons.duplicate_of_id (batch mode, so SQLite
 rebuilds the two tables; PostgreSQL alters them in place).
 
