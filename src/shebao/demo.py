@@ -15,8 +15,11 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from shebao.auth import service as auth_service
 from shebao.auth.models import User
 from shebao.auth.service import DEMO_PASSWORD, create_user
+from shebao.contributions import service as contributions
+from shebao.contributions.models import Bill
 from shebao.db.engine import transaction
 from shebao.registry.identifiers import make_credit_code, make_resident_id
 from shebao.registry.models import (
@@ -94,6 +97,8 @@ class Seeded:
     households: int = 0
     spells: int = 0
     enrollments: int = 0
+    declarations: int = 0
+    resident_contributions: int = 0
 
 
 class _IdentityNumbers:
@@ -135,7 +140,10 @@ def seed_demo(database_url: str, *, persons: int = 3000, seed: int = 2021) -> Se
         _accounts(db, story, employers[0])
         # The registry's links get a random stream of their own, so the people stay the same.
         links = _registry_links(db, random.Random(seed + 1), numbers, story, employers)
-        return Seeded(persons=persons, employers=len(employers), **links)
+    # A year of contributions, through the same services the desk and the API use.
+    with transaction(database_url, write=True) as db:
+        paid = _contribution_year(db, random.Random(seed + 2), story)
+    return Seeded(persons=persons, employers=len(employers), **links, **paid)
 
 
 def _employers(db: Session, rng: random.Random) -> list[Employer]:
@@ -415,6 +423,74 @@ def _registry_links(
     db.flush()
     queue_near_duplicates(db, twins[1])
     return counts
+
+
+DEMO_YEAR = tuple(f"{year}-{month:02d}" for year, month in
+                  [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 11)])
+
+
+# Every employer declares the last half year; the story's factory and platform the whole year.
+HALF_YEAR = DEMO_YEAR[6:]
+
+
+def _contribution_year(db: Session, rng: random.Random, story: dict[str, Person]) -> dict[str, int]:
+    """Months of declarations, bills and payments, some late and some not yet paid; the
+    factory's March 2020 under the relief; self-paying workers; residents; 2025's interest."""
+    operator = auth_service.operator()
+    spells = db.execute(
+        select(EmploymentSpell.employer_id, Person.identity_number, EmploymentSpell.start_date,
+               EmploymentSpell.end_date, EmploymentSpell.monthly_wage_fen)
+        .join(Person, Person.id == EmploymentSpell.person_id).order_by(EmploymentSpell.id)
+    ).all()
+    factory = db.scalar(select(Employer.id).where(Employer.name == "深圳市宝安精密电子有限公司"))
+    whole_year = {factory, db.scalar(select(Employer.id).where(Employer.category == "platform"))}
+    declared = 0
+    worker_number = story["worker"].identity_number
+
+    def settle(bill: Bill, late: bool) -> None:
+        due = bill.due_date
+        day = due + timedelta(days=10) if late else due.replace(day=20)
+        fee = contributions.late_fee_on(bill, day)[0]
+        contributions.pay(db, operator, bill.id, day, bill.amount_fen + fee)
+
+    # The factory declared March 2020 during the relief: its employer shares were waived.
+    relief = contributions.declare(db, operator, factory, "2020-03",
+                                   [contributions.DeclaredRow(1, worker_number, 620000)], "api")
+    settle(relief, late=False)
+    for month in DEMO_YEAR:
+        first, last = contributions.month_bounds(month)
+        by_employer: dict[int, list[contributions.DeclaredRow]] = {}
+        for employer_id, number, start, end, wage in spells:
+            if month not in HALF_YEAR and employer_id not in whole_year:
+                continue
+            if start <= last and (end is None or end >= first):
+                rows = by_employer.setdefault(employer_id, [])
+                rows.append(contributions.DeclaredRow(len(rows) + 1, number, wage))
+        for employer_id, rows in by_employer.items():
+            bill = contributions.declare(db, operator, employer_id, month, rows, "api")
+            declared += 1
+            unpaid = month == DEMO_YEAR[-1] and rng.random() < 0.2
+            if not unpaid:
+                # The story's factory paid June late; about one bill in twelve is late.
+                late = (employer_id == factory and month == "2026-06") or rng.random() < 0.08
+                settle(bill, late)
+        for bill in contributions.bill_flexible_workers(db, operator, month, NATION):
+            if not (month == DEMO_YEAR[-1] and rng.random() < 0.3):
+                settle(bill, late=rng.random() < 0.1)
+        if month == "2025-12":
+            contributions.credit_interest(db, operator, 2025)
+    residents = 0
+    for person_id in db.scalars(
+        select(Enrollment.person_id)
+        .where(Enrollment.scheme == "resident_pension", Enrollment.end_date.is_(None))
+        .order_by(Enrollment.person_id)
+    ):
+        if rng.random() < 0.75:
+            tier = rng.choice((10000, 20000, 30000, 50000, 100000))
+            contributions.resident_contribution(db, operator, person_id, 2026, tier,
+                                                date(2026, 3, 15))
+            residents += 1
+    return {"declarations": declared, "resident_contributions": residents}
 
 
 def _accounts(db: Session, story: dict[str, Person], factory: Employer) -> None:

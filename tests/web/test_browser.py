@@ -47,7 +47,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(f"shebao demo exited:\n{server.stdout.read()}")
@@ -58,7 +58,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.3)
     else:
         server.kill()
-        pytest.fail("shebao demo did not answer within 120 s")
+        pytest.fail("shebao demo did not answer within 300 s")
     yield base
     server.terminate()
     server.wait(timeout=10)

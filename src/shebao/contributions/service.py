@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy import String, cast, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from shebao.auth.authz import NotFound, employer_for, person_for, require
@@ -209,25 +209,31 @@ def _bill(
         declaration_id=declaration.id if declaration else None,
         month=month, province=region[:2] + "0000", due_date=last, amount_fen=0,
     )
-    for i, person in enumerate(persons):
-        for line in priced.lines:
-            amount = int(line.amount_fen[i])
-            if (person.id, line.scheme) not in enrolled or amount == 0:
-                continue
-            bill.lines.append(BillLine(
-                person_id=person.id, scheme=line.scheme, payer=line.payer,
-                destination=line.destination, base_fen=int(priced.base_fen[i]), rate=line.rate,
-                relief_factor=float(line.relief_factor[i]), amount_fen=amount,
-            ))
-    bill.amount_fen = sum(line.amount_fen for line in bill.lines)
+    rows = [
+        {"person_id": person.id, "scheme": line.scheme, "payer": line.payer,
+         "destination": line.destination, "base_fen": int(priced.base_fen[i]), "rate": line.rate,
+         "relief_factor": float(line.relief_factor[i]), "amount_fen": int(line.amount_fen[i])}
+        for i, person in enumerate(persons)
+        for line in priced.lines
+        if (person.id, line.scheme) in enrolled and line.amount_fen[i] != 0
+    ]
+    bill.amount_fen = sum(row["amount_fen"] for row in rows)
     db.add(bill)
     db.flush()
+    if rows:
+        # One executemany: a large employer's bill has tens of thousands of lines.
+        db.execute(insert(BillLine), [{"bill_id": bill.id, **row} for row in rows])
     return bill
 
 
+SELF_PAYING = ("flexible", "platform")
+"""Categories whose employee pension the person pays alone (no employer enrolled them)."""
+
+
 def bill_flexible_workers(db: Session, user: User, month: str, region: str) -> list[Bill]:
-    """Bills for the month of every flexible worker enrolled in the employee pension in
-    `region` and below, on the floor base (60%: the base most choose), unless already billed."""
+    """Bills for the month of every flexible or platform worker paying the employee pension
+    for themselves in `region` and below, on the floor base (60%: the base most choose),
+    unless already billed."""
     require(user, "contribution.bill")
     first, last = month_bounds(month)
     prefix = scope_prefix(region)
@@ -235,7 +241,8 @@ def bill_flexible_workers(db: Session, user: User, month: str, region: str) -> l
     persons = list(db.scalars(
         select(Person).join(Enrollment, Enrollment.person_id == Person.id).where(
             Enrollment.scheme == "employee_pension",
-            Enrollment.category == "flexible",
+            Enrollment.category.in_(SELF_PAYING),
+            Enrollment.employer_id.is_(None),
             Enrollment.region_code.startswith(prefix),
             Enrollment.start_date <= last,
             or_(Enrollment.end_date.is_(None), Enrollment.end_date >= first),
@@ -245,8 +252,8 @@ def bill_flexible_workers(db: Session, user: User, month: str, region: str) -> l
     region_of: dict[int, str] = dict(db.execute(  # type: ignore[arg-type]
         select(Enrollment.person_id, Enrollment.region_code).where(
             Enrollment.person_id.in_([p.id for p in persons]),
-            Enrollment.scheme == "employee_pension", Enrollment.category == "flexible",
-            Enrollment.start_date <= last,
+            Enrollment.scheme == "employee_pension", Enrollment.category.in_(SELF_PAYING),
+            Enrollment.employer_id.is_(None), Enrollment.start_date <= last,
             or_(Enrollment.end_date.is_(None), Enrollment.end_date >= first),
         )
     ).all())

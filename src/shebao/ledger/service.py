@@ -299,9 +299,11 @@ def _write(
     )
     db.add(entry)
     db.flush()  # the idempotency key (and a reversal's original) are unique here
-    for spec, amount in lines:
-        db.add(LedgerLine(entry_id=entry.id, account_id=locked[spec.code].id, amount_fen=amount))
-    db.flush()
+    # One executemany for the lines: an entry of a large bill has thousands of them.
+    db.execute(insert(LedgerLine), [
+        {"entry_id": entry.id, "account_id": locked[spec.code].id, "amount_fen": amount}
+        for spec, amount in lines
+    ])
     for code, delta in deltas.items():
         _update_balance(locked[code], delta, counts[code])
     db.flush()
