@@ -81,12 +81,20 @@ def demo(
     from shebao.config import get_settings
 
     get_settings.cache_clear()
+    from rich.progress import Progress
+
     from shebao.db.migrate import upgrade
     from shebao.demo import DEMO_LOGINS, seed_demo
 
     settings = get_settings()
     upgrade(settings.database_url)
-    created = seed_demo(settings.database_url, persons=persons, seed=seed)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("seeding the demo", total=None)
+
+        def step(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        created = seed_demo(settings.database_url, persons=persons, seed=seed, progress=step)
     typer.echo(
         f"database: {settings.database_url} "
         + (f"(seeded: {created.persons} persons, {created.employers} employers)" if created

@@ -9,6 +9,7 @@ capabilities extend this one module.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -127,7 +128,17 @@ def _birth(rng: random.Random) -> date:
     return DEMO_TODAY - timedelta(days=age * 365 + rng.randrange(365))
 
 
-def seed_demo(database_url: str, *, persons: int = 3000, seed: int = 2021) -> Seeded | None:
+Progress = Callable[[str, int, int], None]
+"""Told (what, done, total) as seeding goes on, for a progress bar."""
+
+
+def _quiet(_what: str, _done: int, _total: int) -> None:
+    """No progress bar."""
+
+
+def seed_demo(
+    database_url: str, *, persons: int = 3000, seed: int = 2021, progress: Progress = _quiet
+) -> Seeded | None:
     """Seed an empty database; return None if the demo is already there."""
     with transaction(database_url) as db:
         if db.scalar(select(User.id).where(User.username == "admin")) is not None:
@@ -142,7 +153,7 @@ def seed_demo(database_url: str, *, persons: int = 3000, seed: int = 2021) -> Se
         links = _registry_links(db, random.Random(seed + 1), numbers, story, employers)
     # A year of contributions, through the same services the desk and the API use.
     with transaction(database_url, write=True) as db:
-        paid = _contribution_year(db, random.Random(seed + 2), story)
+        paid = _contribution_year(db, random.Random(seed + 2), story, progress)
     return Seeded(persons=persons, employers=len(employers), **links, **paid)
 
 
@@ -433,7 +444,9 @@ DEMO_YEAR = tuple(f"{year}-{month:02d}" for year, month in
 HALF_YEAR = DEMO_YEAR[6:]
 
 
-def _contribution_year(db: Session, rng: random.Random, story: dict[str, Person]) -> dict[str, int]:
+def _contribution_year(
+    db: Session, rng: random.Random, story: dict[str, Person], progress: Progress
+) -> dict[str, int]:
     """Months of declarations, bills and payments, some late and some not yet paid; the
     factory's March 2020 under the relief; self-paying workers; residents; 2025's interest."""
     operator = auth_service.operator()
@@ -457,7 +470,8 @@ def _contribution_year(db: Session, rng: random.Random, story: dict[str, Person]
     relief = contributions.declare(db, operator, factory, "2020-03",
                                    [contributions.DeclaredRow(1, worker_number, 620000)], "api")
     settle(relief, late=False)
-    for month in DEMO_YEAR:
+    for done, month in enumerate(DEMO_YEAR):
+        progress(f"contributions {month}", done, len(DEMO_YEAR))
         first, last = contributions.month_bounds(month)
         by_employer: dict[int, list[contributions.DeclaredRow]] = {}
         for employer_id, number, start, end, wage in spells:
@@ -479,6 +493,7 @@ def _contribution_year(db: Session, rng: random.Random, story: dict[str, Person]
                 settle(bill, late=rng.random() < 0.1)
         if month == "2025-12":
             contributions.credit_interest(db, operator, 2025)
+    progress("residents' contributions", len(DEMO_YEAR), len(DEMO_YEAR))
     residents = 0
     for person_id in db.scalars(
         select(Enrollment.person_id)
