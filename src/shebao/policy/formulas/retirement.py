@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Required, TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from typing_extensions import Unpack
 
 from shebao.errors import InputError
 
@@ -156,24 +157,48 @@ _REFORM_NAMES = (
 )
 
 
-def _reform_args(*values: int) -> dict[str, int]:
-    """Gather the reform keywords once so each public function can spell them out."""
-    return {n: int(v) for n, v in zip(_REFORM_NAMES, values, strict=True)}
+class Reform(TypedDict, total=False):
+    """The reform schedule's keywords, shared by every function of this module.
+
+    Max delays of 0 are the no-reform scenario; the steps default to the 2025 law's.
+    """
+
+    first_affected_birth_month_men: Required[int]
+    first_affected_birth_month_women_55: Required[int]
+    first_affected_birth_month_women_50: Required[int]
+    delay_step_birth_months_men: int
+    delay_step_birth_months_women_55: int
+    delay_step_birth_months_women_50: int
+    max_delay_months_men: int
+    max_delay_months_women_55: int
+    max_delay_months_women_50: int
+
+
+_REFORM_DEFAULTS = {
+    "delay_step_birth_months_men": 4,
+    "delay_step_birth_months_women_55": 4,
+    "delay_step_birth_months_women_50": 2,
+    "max_delay_months_men": 36,
+    "max_delay_months_women_55": 36,
+    "max_delay_months_women_50": 60,
+}
+
+
+def _reform(given: Mapping[str, Any]) -> dict[str, Any]:
+    """All nine reform values, defaults filled in; unknown or missing keywords are refused."""
+    unknown = set(given) - set(_REFORM_NAMES)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    missing = [n for n in _REFORM_NAMES if n not in given and n not in _REFORM_DEFAULTS]
+    if missing:
+        raise TypeError(f"missing keyword argument(s): {', '.join(missing)}")
+    return {n: given.get(n, _REFORM_DEFAULTS.get(n)) for n in _REFORM_NAMES}
 
 
 def retirement_delay_months(
     birth_month: ArrayLike,
     original_age_years: ArrayLike,
-    *,
-    first_affected_birth_month_men: int,
-    first_affected_birth_month_women_55: int,
-    first_affected_birth_month_women_50: int,
-    delay_step_birth_months_men: int = 4,
-    delay_step_birth_months_women_55: int = 4,
-    delay_step_birth_months_women_50: int = 2,
-    max_delay_months_men: int = 36,
-    max_delay_months_women_55: int = 36,
-    max_delay_months_women_50: int = 60,
+    **given: Unpack[Reform],
 ) -> NDArray[np.int64]:
     """Months of delay: min(max, ⌊b/step⌋ + 1), b = birth months since the first affected one.
 
@@ -182,18 +207,7 @@ def retirement_delay_months(
     """
     bm = np.asarray(birth_month, dtype=np.int64)
     cat = np.asarray(original_age_years, dtype=np.int64)
-    values = (
-        first_affected_birth_month_men,
-        first_affected_birth_month_women_55,
-        first_affected_birth_month_women_50,
-        delay_step_birth_months_men,
-        delay_step_birth_months_women_55,
-        delay_step_birth_months_women_50,
-        max_delay_months_men,
-        max_delay_months_women_55,
-        max_delay_months_women_50,
-    )
-    reform: dict[str, Any] = dict(zip(_REFORM_NAMES, values, strict=True))
+    reform: dict[str, Any] = _reform(given)
     fast = _age_by_table(bm, cat, reform, base=False)
     if fast is not None:
         return fast
@@ -205,30 +219,16 @@ def _delay_formula(
     bm: NDArray[np.int64], cat: NDArray[np.int64], reform: dict[str, Any]
 ) -> NDArray[np.int64]:
     """The delay rule itself, person by person (categories already checked)."""
-    first_affected_birth_month_men = reform["first_affected_birth_month_men"]
-    first_affected_birth_month_women_55 = reform["first_affected_birth_month_women_55"]
-    first_affected_birth_month_women_50 = reform["first_affected_birth_month_women_50"]
-    delay_step_birth_months_men = reform["delay_step_birth_months_men"]
-    delay_step_birth_months_women_55 = reform["delay_step_birth_months_women_55"]
-    delay_step_birth_months_women_50 = reform["delay_step_birth_months_women_50"]
-    max_delay_months_men = reform["max_delay_months_men"]
-    max_delay_months_women_55 = reform["max_delay_months_women_55"]
-    max_delay_months_women_50 = reform["max_delay_months_women_50"]
-    first = np.select(
-        [cat == MEN, cat == WOMEN_STAFF],
-        [first_affected_birth_month_men, first_affected_birth_month_women_55],
-        first_affected_birth_month_women_50,
-    )
-    step = np.select(
-        [cat == MEN, cat == WOMEN_STAFF],
-        [delay_step_birth_months_men, delay_step_birth_months_women_55],
-        delay_step_birth_months_women_50,
-    )
-    cap = np.select(
-        [cat == MEN, cat == WOMEN_STAFF],
-        [max_delay_months_men, max_delay_months_women_55],
-        max_delay_months_women_50,
-    )
+    def by_category(name: str) -> NDArray[Any]:
+        return np.select(
+            [cat == MEN, cat == WOMEN_STAFF],
+            [reform[f"{name}_men"], reform[f"{name}_women_55"]],
+            reform[f"{name}_women_50"],
+        )
+
+    first = by_category("first_affected_birth_month")
+    step = by_category("delay_step_birth_months")
+    cap = by_category("max_delay_months")
     if np.any(step <= 0):
         raise InputError("delay_step_birth_months", "step must be a positive number of months")
     b = bm - first
@@ -239,30 +239,11 @@ def _delay_formula(
 def statutory_retirement_age_months(
     birth_month: ArrayLike,
     original_age_years: ArrayLike,
-    *,
-    first_affected_birth_month_men: int,
-    first_affected_birth_month_women_55: int,
-    first_affected_birth_month_women_50: int,
-    delay_step_birth_months_men: int = 4,
-    delay_step_birth_months_women_55: int = 4,
-    delay_step_birth_months_women_50: int = 2,
-    max_delay_months_men: int = 36,
-    max_delay_months_women_55: int = 36,
-    max_delay_months_women_50: int = 60,
+    **given: Unpack[Reform],
 ) -> NDArray[np.int64]:
     """Statutory retirement age in months = original age × 12 + delay (keywords as above)."""
     cat = np.asarray(original_age_years, dtype=np.int64)
-    reform = _reform_args(
-        first_affected_birth_month_men,
-        first_affected_birth_month_women_55,
-        first_affected_birth_month_women_50,
-        delay_step_birth_months_men,
-        delay_step_birth_months_women_55,
-        delay_step_birth_months_women_50,
-        max_delay_months_men,
-        max_delay_months_women_55,
-        max_delay_months_women_50,
-    )
+    reform = _reform(given)
     fast = _age_by_table(np.asarray(birth_month, dtype=np.int64), cat, reform, base=True)
     if fast is not None:
         return fast
@@ -273,30 +254,11 @@ def statutory_retirement_age_months(
 def statutory_retirement_month(
     birth_month: ArrayLike,
     original_age_years: ArrayLike,
-    *,
-    first_affected_birth_month_men: int,
-    first_affected_birth_month_women_55: int,
-    first_affected_birth_month_women_50: int,
-    delay_step_birth_months_men: int = 4,
-    delay_step_birth_months_women_55: int = 4,
-    delay_step_birth_months_women_50: int = 2,
-    max_delay_months_men: int = 36,
-    max_delay_months_women_55: int = 36,
-    max_delay_months_women_50: int = 60,
+    **given: Unpack[Reform],
 ) -> NDArray[np.int64]:
     """Retirement month = birth month + statutory age in months (the month the age is reached)."""
     bm = np.asarray(birth_month, dtype=np.int64)
-    reform = _reform_args(
-        first_affected_birth_month_men,
-        first_affected_birth_month_women_55,
-        first_affected_birth_month_women_50,
-        delay_step_birth_months_men,
-        delay_step_birth_months_women_55,
-        delay_step_birth_months_women_50,
-        max_delay_months_men,
-        max_delay_months_women_55,
-        max_delay_months_women_50,
-    )
+    reform = _reform(given)
     age = statutory_retirement_age_months(bm, original_age_years, **reform)
     if isinstance(age, np.ndarray) and age.shape == np.broadcast_shapes(age.shape, bm.shape):
         age += bm
@@ -332,15 +294,7 @@ def check_flexible_retirement(
     max_early_months: int = 36,
     max_late_months: int = 36,
     minimum_contribution_months_by_year: Mapping[int, int],
-    first_affected_birth_month_men: int,
-    first_affected_birth_month_women_55: int,
-    first_affected_birth_month_women_50: int,
-    delay_step_birth_months_men: int = 4,
-    delay_step_birth_months_women_55: int = 4,
-    delay_step_birth_months_women_50: int = 2,
-    max_delay_months_men: int = 36,
-    max_delay_months_women_55: int = 36,
-    max_delay_months_women_50: int = 60,
+    **given: Unpack[Reform],
 ) -> dict[str, NDArray[np.int64]]:
     """Is a chosen retirement month allowed under flexible retirement? Returns arrays.
 
@@ -351,17 +305,7 @@ def check_flexible_retirement(
     """
     bm = np.asarray(birth_month, dtype=np.int64)
     cat = _check_category(original_age_years)
-    reform = _reform_args(
-        first_affected_birth_month_men,
-        first_affected_birth_month_women_55,
-        first_affected_birth_month_women_50,
-        delay_step_birth_months_men,
-        delay_step_birth_months_women_55,
-        delay_step_birth_months_women_50,
-        max_delay_months_men,
-        max_delay_months_women_55,
-        max_delay_months_women_50,
-    )
+    reform = _reform(given)
     chosen = np.asarray(chosen_retirement_month, dtype=np.int64)
     months = np.asarray(contribution_months, dtype=np.int64)
     statutory = statutory_retirement_month(bm, cat, **reform)
@@ -388,28 +332,10 @@ def explain_retirement(
     original_age_years: int,
     *,
     minimum_contribution_months_by_year: Mapping[int, int] | None = None,
-    first_affected_birth_month_men: int,
-    first_affected_birth_month_women_55: int,
-    first_affected_birth_month_women_50: int,
-    delay_step_birth_months_men: int = 4,
-    delay_step_birth_months_women_55: int = 4,
-    delay_step_birth_months_women_50: int = 2,
-    max_delay_months_men: int = 36,
-    max_delay_months_women_55: int = 36,
-    max_delay_months_women_50: int = 60,
+    **given: Unpack[Reform],
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one person's statutory retirement age and month."""
-    reform = _reform_args(
-        first_affected_birth_month_men,
-        first_affected_birth_month_women_55,
-        first_affected_birth_month_women_50,
-        delay_step_birth_months_men,
-        delay_step_birth_months_women_55,
-        delay_step_birth_months_women_50,
-        max_delay_months_men,
-        max_delay_months_women_55,
-        max_delay_months_women_50,
-    )
+    reform = _reform(given)
     cat = int(_check_category(original_age_years))
     key = {MEN: "men", WOMEN_STAFF: "women_55", WOMEN_WORKERS: "women_50"}[cat]
     first = int(reform[f"first_affected_birth_month_{key}"])
