@@ -524,7 +524,8 @@ def reverse_payment(db: Session, user: User, payment_id: int, reason: str) -> Pa
     deleted. Refused: a payment already reversed, and a reversal that would take a fund or an
     account below zero because its money has moved on (the ledger names the account).
     """
-    payment = db.get(Payment, payment_id)
+    # Locked (PostgreSQL): two clerks reversing one payment meet here, not in the ledger.
+    payment = db.get(Payment, payment_id, with_for_update=True)
     if payment is None:
         raise NotFound(f"payment {payment_id}")
     bill = bill_for(db, user, payment.bill_id, "contribution.reverse")
