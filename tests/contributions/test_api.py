@@ -320,3 +320,108 @@ def test_interest_is_credited_once_a_year(
                                                                "region": "440000"},
                         headers=clerk)
     assert again.json()["accounts_credited"] == 0
+
+
+def _declare(client: TestClient, world: World, url: str, month: str, headers) -> dict:  # type: ignore[no-untyped-def]
+    response = client.post(
+        "/api/v1/contributions/declarations",
+        json={"employer_id": world.factory, "month": month,
+              "lines": [{"identity_number": _number(url, world.worker), "wage_fen": 800000}]},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_reversed_payment_opens_the_bill_again(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    _employ(client, world, world.worker)
+    employer = bearer(client, "employer-factory")
+    clerk = bearer(client, "clerk-baoan")
+    bill = _declare(client, world, database_url, "2025-07", employer)
+    paid = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
+                       json={"paid_on": "2025-07-20", "amount_fen": bill["amount_fen"]},
+                       headers=employer).json()
+    refused = client.post(f"/api/v1/contributions/payments/{paid['id']}/reverse",
+                          json={"reason": "bank returned it"}, headers=employer)
+    assert refused.status_code == 403, "employers do not reverse their own payments"
+    reversed_ = client.post(f"/api/v1/contributions/payments/{paid['id']}/reverse",
+                            json={"reason": "bank returned it"}, headers=clerk)
+    assert reversed_.status_code == 200, reversed_.text
+    assert reversed_.json()["reversal_reason"] == "bank returned it"
+    assert reversed_.json()["reversal_entry_id"] is not None
+    again = client.post(f"/api/v1/contributions/payments/{paid['id']}/reverse",
+                        json={"reason": "twice"}, headers=clerk)
+    assert again.status_code == 422
+    assert again.json()["errors"][0]["field"] == "payment_id"
+    detail = client.get(f"/api/v1/contributions/bills/{bill['id']}", headers=clerk).json()
+    assert detail["status"] == "open"
+    with transaction(database_url) as db:
+        assert ledger.balance(db, accounts.person("pension", world.worker)) == 0
+        assert ledger.balance(db, accounts.pool("employee_pension", "440000")) == 0
+        assert ledger.check(db) == []
+    repaid = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
+                         json={"paid_on": "2025-07-25", "amount_fen": bill["amount_fen"]},
+                         headers=employer)
+    assert repaid.status_code == 201, repaid.text
+    assert repaid.json()["id"] != paid["id"]
+    with transaction(database_url) as db:
+        assert ledger.balance(db, accounts.person("pension", world.worker)) == 64000
+        assert ledger.check(db) == []
+
+
+def test_a_reversal_cannot_take_back_money_paid_out(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    _employ(client, world, world.worker, start="2024-01-01")
+    clerk = bearer(client, "clerk-baoan")
+    bill = _declare(client, world, database_url, "2024-01", clerk)
+    paid = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
+                       json={"paid_on": "2024-01-20", "amount_fen": bill["amount_fen"]},
+                       headers=clerk).json()
+    # The year's interest is paid out of the pooled pension fund into her account ...
+    client.post("/api/v1/contributions/interest", json={"year": 2024, "region": "440000"},
+                headers=bearer(client, "clerk-guangdong")).raise_for_status()
+    # ... so the fund no longer holds the whole employer share the reversal would take back.
+    refused = client.post(f"/api/v1/contributions/payments/{paid['id']}/reverse",
+                          json={"reason": "wrong bill"}, headers=clerk)
+    assert refused.status_code == 422, refused.text
+    assert "below zero" in refused.json()["errors"][0]["reason"]
+    with transaction(database_url) as db:
+        assert ledger.check(db) == []
+
+
+def test_a_relief_month_can_be_deferred(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    _employ(client, world, world.worker, start="2019-01-01")
+    clerk = bearer(client, "clerk-baoan")
+    bill = _declare(client, world, database_url, "2020-03", clerk)
+    route = f"/api/v1/contributions/bills/{bill['id']}/defer"
+    # Due 2020-03-31; at most six months (人社部发〔2020〕11号): to 2020-09-30.
+    too_long = client.post(route, json={"until": "2020-10-31", "reason": "orders collapsed"},
+                           headers=clerk)
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["field"] == "until"
+    assert "2020-09-30" in too_long.json()["errors"][0]["reason"]
+    employer = client.post(route, json={"until": "2020-09-30", "reason": "x"},
+                           headers=bearer(client, "employer-factory"))
+    assert employer.status_code == 403
+    deferred = client.post(route, json={"until": "2020-09-30", "reason": "orders collapsed"},
+                           headers=clerk)
+    assert deferred.status_code == 200, deferred.text
+    assert deferred.json()["deferred_until"] == "2020-09-30"
+    paid = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
+                       json={"paid_on": "2020-09-30", "amount_fen": bill["amount_fen"]},
+                       headers=clerk)
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["late_fee_fen"] == 0
+    closed = client.post(route, json={"until": "2020-08-31", "reason": "again"}, headers=clerk)
+    assert closed.status_code == 422
+    assert closed.json()["errors"][0]["field"] == "bill_id"
+    later = _declare(client, world, database_url, "2025-07", clerk)
+    outside = client.post(f"/api/v1/contributions/bills/{later['id']}/defer",
+                          json={"until": "2025-09-30", "reason": "hard times"}, headers=clerk)
+    assert outside.status_code == 422
+    assert "no deferral period" in outside.json()["errors"][0]["reason"]

@@ -42,6 +42,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "contribution.bill": _STAFF_WRITE,
     # Citizens and employers pay their own bills online; clerks record payments at the desk.
     "contribution.pay": frozenset({Role.citizen, Role.employer, *_STAFF_WRITE}),
+    # Corrections: a returned payment is reversed, a bill in a relief period deferred.
+    "contribution.reverse": _STAFF_WRITE,
+    "contribution.defer": _STAFF_WRITE,
     "contribution.read": frozenset({Role.citizen, Role.employer, *_STAFF_READ}),
     "user.manage": frozenset({Role.admin}),
     "region.read": frozenset(Role),

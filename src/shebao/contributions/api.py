@@ -15,6 +15,7 @@ from shebao.contributions.schemas import (
     BillDetail,
     BillOut,
     DeclarationIn,
+    DeferralIn,
     FlexibleBillingIn,
     InterestIn,
     InterestOut,
@@ -25,6 +26,7 @@ from shebao.contributions.schemas import (
     RecordOut,
     ResidentContributionIn,
     ResidentContributionOut,
+    ReversalIn,
 )
 from shebao.errors import InputError
 
@@ -106,6 +108,24 @@ def pay(bill_id: int, data: PaymentIn, user: CurrentUser, db: WriteDb) -> Paymen
     payment = service.pay(db, user, bill_id, data.paid_on, data.amount_fen)
     db.commit()
     return PaymentOut.model_validate(payment)
+
+
+@router.post("/payments/{payment_id}/reverse")
+def reverse_payment(
+    payment_id: int, data: ReversalIn, user: CurrentUser, db: WriteDb
+) -> PaymentOut:
+    """Reverse a returned or misapplied payment (clerks, admins): the bill is open again."""
+    payment = service.reverse_payment(db, user, payment_id, data.reason)
+    db.commit()
+    return PaymentOut.model_validate(payment)
+
+
+@router.post("/bills/{bill_id}/defer")
+def defer_bill(bill_id: int, data: DeferralIn, user: CurrentUser, db: WriteDb) -> BillOut:
+    """Defer an open bill within a relief period's longest deferral (clerks, admins)."""
+    bill = service.defer_bill(db, user, bill_id, data.until, data.reason)
+    db.commit()
+    return _bill_out(bill)
 
 
 @router.get("/persons/{person_id}/record")

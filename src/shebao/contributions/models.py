@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shebao.db.base import Base, TimestampMixin, utcnow
@@ -66,7 +76,7 @@ class Bill(TimestampMixin, Base):
     lines: Mapped[list[BillLine]] = relationship(
         back_populates="bill", cascade="all, delete-orphan", order_by="BillLine.id"
     )
-    payments: Mapped[list[Payment]] = relationship(back_populates="bill")
+    payments: Mapped[list[Payment]] = relationship(back_populates="bill", order_by="Payment.id")
 
 
 class BillLine(Base):
@@ -87,18 +97,35 @@ class BillLine(Base):
 
 
 class Payment(Base):
-    """A bill paid in full, with the late fee due on the day, and its ledger entry."""
+    """A bill paid in full, with the late fee due on the day, and its ledger entry.
+
+    A payment is never edited or deleted: a returned or misapplied payment is reversed (its
+    ledger entry mirrored), and the bill can be paid again. A bill has at most one payment
+    that is not reversed.
+    """
 
     __tablename__ = "payments"
+    __table_args__ = (
+        Index(
+            "uq_payments_bill_id_unreversed", "bill_id", unique=True,
+            sqlite_where=text("reversed_at IS NULL"),
+            postgresql_where=text("reversed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    bill_id: Mapped[int] = mapped_column(ForeignKey("bills.id"), unique=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bills.id"), index=True)
     paid_on: Mapped[date] = mapped_column(Date)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     late_fee_fen: Mapped[int] = mapped_column(BigInteger)
     days_late: Mapped[int]
     ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    reversal_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_entries.id"), default=None
+    )
+    reversal_reason: Mapped[str | None] = mapped_column(String(500), default=None)
 
     bill: Mapped[Bill] = relationship(back_populates="payments")
 

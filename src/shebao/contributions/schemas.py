@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -82,6 +82,22 @@ class PaymentOut(BaseModel):
     late_fee_fen: int
     days_late: int
     ledger_entry_id: int
+    reversed_at: datetime | None = None
+    reversal_entry_id: int | None = None
+    reversal_reason: str | None = None
+
+
+class ReversalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=400)
+
+
+class DeferralIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    until: date
+    reason: str = Field(min_length=1, max_length=400)
 
 
 class FlexibleBillingIn(BaseModel):

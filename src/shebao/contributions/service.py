@@ -33,6 +33,7 @@ from shebao.contributions.models import (
     Payment,
     ResidentContribution,
 )
+from shebao.db.base import utcnow
 from shebao.errors import InputError, InputErrors
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
@@ -281,22 +282,26 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
     if paid_on > date.today():
         raise InputError("paid_on", "a payment cannot be dated in the future")
     fee, days = late_fee_on(bill, paid_on)
-    if bill.payments:
-        first = bill.payments[0]
+    standing = [p for p in bill.payments if p.reversed_at is None]
+    if standing:
+        first = standing[0]
         if (first.paid_on, first.amount_fen) == (paid_on, amount_fen):
             return first
         raise InputError("bill_id", f"was already paid on {first.paid_on}")
     if amount_fen != bill.amount_fen + fee:
         raise InputError("amount_fen", f"must be {bill.amount_fen + fee}: the bill "
                                        f"{bill.amount_fen} plus the late fee {fee} for {days} days")
+    # A bill paid again after a reversal posts under a key of its own.
+    attempt = len(bill.payments)
+    key = f"contribution-payment-{bill.id}" + (f"-{attempt + 1}" if attempt else "")
     posted = ledger.post(db, ledger.PostingRequest(
-        idempotency_key=f"contribution-payment-{bill.id}",
+        idempotency_key=key,
         kind="contribution",
         memo=f"bill {bill.id}, {bill.month}",
         effective_date=paid_on,
         lines=_payment_lines(bill, fee),
     ), actor_id=user.id)
-    payment = Payment(bill_id=bill.id, paid_on=paid_on, amount_fen=amount_fen,
+    payment = Payment(bill=bill, paid_on=paid_on, amount_fen=amount_fen,
                       late_fee_fen=fee, days_late=days, ledger_entry_id=posted.entry_id)
     bill.status = "paid"
     db.add(payment)
@@ -509,3 +514,88 @@ def credit_interest(db: Session, user: User, year: int, region: str = "000000") 
         ), actor_id=user.id)
         credited += 1
     return credited
+
+
+def reverse_payment(db: Session, user: User, payment_id: int, reason: str) -> Payment:
+    """Reverse a payment the bank returned or that was recorded against the wrong bill.
+
+    The payment's ledger entry is mirrored (once: the key names the payment), the payment is
+    marked reversed and the bill is open again, to be paid anew. A payment is never edited or
+    deleted. Refused: a payment already reversed, and a reversal that would take a fund or an
+    account below zero because its money has moved on (the ledger names the account).
+    """
+    # Locked (PostgreSQL): two clerks reversing one payment meet here, not in the ledger.
+    payment = db.get(Payment, payment_id, with_for_update=True)
+    if payment is None:
+        raise NotFound(f"payment {payment_id}")
+    bill = bill_for(db, user, payment.bill_id, "contribution.reverse")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("reason", "say why the payment is reversed")
+    if len(reason) > 400:
+        raise InputError("reason", "is longer than 400 characters")
+    if payment.reversed_at is not None:
+        raise InputError("payment_id", f"payment {payment.id} was already reversed "
+                                       f"(ledger entry {payment.reversal_entry_id})")
+    posted = ledger.reverse(
+        db, payment.ledger_entry_id,
+        idempotency_key=f"contribution-payment-reversal-{payment.id}",
+        memo=f"payment {payment.id} of bill {bill.id} reversed: {reason}",
+        actor_id=user.id,
+    )
+    payment.reversed_at = utcnow()
+    payment.reversal_entry_id = posted.entry_id
+    payment.reversal_reason = reason
+    bill.status = "open"
+    db.flush()
+    return payment
+
+
+def deferral_limit(bill: Bill) -> date:
+    """The last day to which the bill's month may be deferred under the relief in force, or
+    InputError("until") when no deferral period covers it.
+
+    2020 (人社部发〔2020〕11号, 49号): a month from February to December 2020, up to
+    `deferral_max_months` after its due date and no later than `deferral_end`. 2022
+    (人社部发〔2022〕16号): the months in `pension_months`, to `pension_deferral_end`; a flexible
+    worker's 2022 months to `flexible_worker_deferral_end`.
+    """
+    first, _ = month_bounds(bill.month)
+    if date(2020, 2, 1) <= first <= date(2020, 12, 1):
+        snapshot = Policy.at(first, bill.province)
+        months = int(snapshot.value("relief.covid_2020.deferral_max_months"))
+        end: date = snapshot.value("relief.covid_2020.deferral_end")
+        total = bill.due_date.month - 1 + months
+        year, month = bill.due_date.year + total // 12, total % 12 + 1
+        cap = date(year, month, min(bill.due_date.day, calendar.monthrange(year, month)[1]))
+        return min(cap, end)
+    if first.year == 2022 and first >= date(2022, 4, 1):
+        snapshot = Policy.at(first, bill.province)
+        if bill.payer_kind == "person":
+            return snapshot.value("relief.deferral_2022.flexible_worker_deferral_end")  # type: ignore[no-any-return]
+        if bill.month in snapshot.value("relief.deferral_2022.pension_months"):
+            return snapshot.value("relief.deferral_2022.pension_deferral_end")  # type: ignore[no-any-return]
+    raise InputError("until", f"no deferral period covers {bill.month}: deferrals were granted "
+                              "for February–December 2020 and April–June 2022")
+
+
+def defer_bill(db: Session, user: User, bill_id: int, until: date, reason: str) -> Bill:
+    """Defer an open bill to `until`: late fees then run from that day, not the due date."""
+    bill = bill_for(db, user, bill_id, "contribution.defer")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("reason", "say why the bill is deferred")
+    if len(reason) > 400:
+        raise InputError("reason", "is longer than 400 characters")
+    if bill.status != "open":
+        raise InputError("bill_id", f"bill {bill.id} is {bill.status}; only an open bill can "
+                                    "be deferred")
+    if until <= bill.due_date:
+        raise InputError("until", f"must be after the due date {bill.due_date}")
+    limit = deferral_limit(bill)
+    if until > limit:
+        raise InputError("until", f"must be no later than {limit}, the longest deferral "
+                                  f"for {bill.month}")
+    bill.deferred_until = until
+    db.flush()
+    return bill
