@@ -173,8 +173,9 @@ def run_bulk(url: str, rows: dict[str, np.ndarray]) -> tuple[float, object, floa
     return finished - started, result, finished - before_commit
 
 
-def run_copy(url: str, rows: dict[str, np.ndarray]) -> float:
-    """A plain binary COPY of the rows into one fresh table (created untimed), and commit."""
+def run_copy(url: str, rows: dict[str, np.ndarray], times: int = 1) -> float:
+    """A plain binary COPY of the rows (`times` over) into one fresh table (created untimed),
+    and commit."""
     from shebao.contributions.bulk import _HEADER, _TRAILER, _binary
 
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -185,7 +186,8 @@ def run_copy(url: str, rows: dict[str, np.ndarray]) -> float:
         connection.commit()
         started = time.perf_counter()
         payload = _binary([("employer_id", ">i4"), ("person_id", ">i4"), ("wage_fen", ">i8")],
-                          {k: rows[k] for k in ("employer_id", "person_id", "wage_fen")})
+                          {k: np.tile(rows[k], times)
+                           for k in ("employer_id", "person_id", "wage_fen")})
         with connection.cursor() as cursor, cursor.copy(
                 f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(_HEADER)
@@ -194,14 +196,50 @@ def run_copy(url: str, rows: dict[str, np.ndarray]) -> float:
         connection.commit()
         seconds = time.perf_counter() - started
         count = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        assert count == len(rows["person_id"]), count
+        assert count == times * len(rows["person_id"]), count
+        connection.execute(f"DROP TABLE {table}")
+        connection.commit()
     return seconds
+
+
+def decompose(url: str) -> dict[str, float]:
+    """The bill lines the run wrote, copied again into two fresh tables shaped like bill_lines:
+    without indexes or foreign keys, and with its indexes but no foreign keys. Compared with
+    the run's own bill-line phase this splits its cost into rows, indexes and the foreign-key
+    checks (one per row and key, which PostgreSQL runs row by row)."""
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    columns = ("bill_id, person_id, scheme, payer, destination, base_fen, rate, relief_factor, "
+               "amount_fen")
+    found: dict[str, float] = {}
+    with psycopg.connect(plain) as connection:
+        data = bytearray()
+        with connection.cursor() as cursor, cursor.copy(
+                f"COPY (SELECT {columns} FROM bill_lines ORDER BY id) TO STDOUT "
+                "(FORMAT BINARY)") as copy:
+            for block in copy:
+                data += block
+        for label, like in (("no indexes, no foreign keys", "INCLUDING DEFAULTS"),
+                            ("bill_lines' indexes, no foreign keys",
+                             "INCLUDING DEFAULTS INCLUDING INDEXES")):
+            connection.execute(f"CREATE TABLE scratch (LIKE bill_lines {like})")
+            connection.commit()
+            started = time.perf_counter()
+            with connection.cursor() as cursor, cursor.copy(
+                    f"COPY scratch ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(bytes(data))
+            connection.commit()
+            found[label] = time.perf_counter() - started
+            connection.execute("DROP TABLE scratch")
+            connection.commit()
+    return found
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--employees", type=int, default=1_000_000)
     parser.add_argument("--employers", type=int, default=3_000)
+    parser.add_argument("--no-decompose", action="store_true",
+                        help="skip copying the bill lines again without indexes and keys")
     parser.add_argument("--skip-check", action="store_true",
                         help="skip ledger.check at the end (it reads every account)")
     args = parser.parse_args()
@@ -265,6 +303,20 @@ def measure(url: str, args: argparse.Namespace) -> int:
           f"{', '.join(f'{c:.3f}' for c in copies)} s; median {copy_seconds:.3f} s")
     ratio = seconds / copy_seconds
     print(f"ratio bulk / COPY: {ratio:.1f} (goal ≤ 4: {'met' if ratio <= 4 else 'NOT met'})")
+    written = (result.declaration_lines + result.bill_lines + result.ledger_lines
+               + result.accounts_touched)
+    times = max(1, round(written / args.employees))
+    volume_seconds = run_copy(url, rows, times)
+    print(f"for scale: the bulk path wrote {written:,} rows (declaration, bill and ledger "
+          f"lines, accounts); a plain COPY of {times} x {args.employees:,} rows into one fresh "
+          f"table takes {volume_seconds:.2f} s (bulk / that: {seconds / volume_seconds:.1f})")
+
+    if not args.no_decompose:
+        phase = result.seconds.get("write bills and bill lines (COPY)", 0.0)
+        print(f"the bill lines again ({result.bill_lines:,} rows; the run's bill phase took "
+              f"{phase:.2f} s with indexes and foreign keys):")
+        for label, spent in decompose(url).items():
+            print(f"  COPY into a fresh table, {label}: {spent:.2f} s")
 
     check_seconds = None
     problems: list[str] = []
@@ -282,7 +334,8 @@ def measure(url: str, args: argparse.Namespace) -> int:
     print(f"load average at the end: {load()}")
     print(json.dumps({
         "seconds": round(seconds, 3), "copy_seconds": round(copy_seconds, 3),
-        "ratio": round(ratio, 2), "employees": args.employees, "employers": args.employers,
+        "ratio": round(ratio, 2), "volume_copy_seconds": round(volume_seconds, 2),
+        "rows_written": written, "employees": args.employees, "employers": args.employers,
         "bill_lines": result.bill_lines, "ledger_lines": result.ledger_lines,
         "accounts": result.accounts_touched, "seed_seconds": round(seed_seconds, 1),
         "ledger_problems": len(problems) if check_seconds is not None else None,
