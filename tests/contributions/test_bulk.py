@@ -248,3 +248,20 @@ def test_lexical_key_sorts_as_text() -> None:
     keys = bulk.lexical_key(__import__("numpy").array(numbers))
     assert [n for _, n in sorted(zip(keys.tolist(), numbers, strict=True))] == sorted(
         numbers, key=str)
+
+
+def test_from_a_staging_table(database_url: str) -> None:
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    with transaction(database_url, write=True) as db:
+        db.execute(text("CREATE TEMPORARY TABLE staged (id serial, employer_id int, "
+                        "person_id int, wage_fen bigint)"))
+        db.execute(text("INSERT INTO staged (employer_id, person_id, wage_fen) "
+                        "VALUES (:e, :p, :w)"), [{"e": e, "p": p, "w": w} for e, p, w in rows])
+        result = bulk.run_month_from_table(db, _admin(db), "2025-07", "staged",
+                                           paid_on=date(2025, 7, 20))
+        assert result.declaration_lines == len(rows) and result.bills == 4
+        assert result.paid_bills == 4 and ledger.check(db) == []
+        lines = db.execute(text("SELECT person_id, wage_fen FROM declaration_lines "
+                                "ORDER BY id")).all()
+    assert sorted(lines) == sorted((p, w) for _, p, w in rows)
