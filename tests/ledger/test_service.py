@@ -53,6 +53,15 @@ def test_a_balanced_posting_moves_money(database_url: str) -> None:
     assert check(database_url) == []
 
 
+def test_a_large_employer_s_payment_fits_in_one_entry(database_url: str) -> None:
+    """A 3,000-person bill credits thousands of lines in one entry."""
+    lines = [(SETTLEMENT_GD, 3_000_00)] + [(PENSION_GD, -1_00)] * 3_000
+    result = post(database_url, request("big-employer-1", *lines, kind="contribution"))
+    assert len(result.lines) == 3_001
+    assert balances(database_url, PENSION_GD) == {PENSION_GD: 3_000_00}
+    assert check(database_url) == []
+
+
 @pytest.mark.parametrize(
     ("lines", "field", "reason"),
     [

@@ -43,7 +43,9 @@ from shebao.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
 from shebao.registry.models import Employer, Person
 from shebao.registry.regions import NATION
 
-MAX_LINES = 500
+MAX_LINES = 200_000
+"""Most lines in one entry: an employer's monthly payment credits two accounts per employee,
+and a declaration holds up to 200,000 employees."""
 MAX_LINE_FEN = 10**16
 """Largest amount of one line: 100 trillion yuan."""
 MAX_STATEMENT = 500

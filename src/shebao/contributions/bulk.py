@@ -1,0 +1,752 @@
+"""The month-end bulk path: a month of declarations for many employers, billed and posted at once.
+
+`run_month` produces exactly what declaring every employer's rows through `service.declare`
+and paying every bill through `service.pay` on one day would write — the same declarations,
+bills and bill lines (the same amounts, enrolled-scheme filter and relief factors), the same
+payments and one ledger entry per bill with the same idempotency key, memo, lines in the same
+order and the same request hash — but set-based, on PostgreSQL only:
+
+- the rows go to the server once (binary COPY into a temporary table) and come back once,
+  joined with the registry (person known, employment spell in the month, enrolled schemes);
+- pricing is `policy.billing.monthly_bill`, vectorized per (province, work-injury class,
+  enterprise size, public body) group rather than per employer: the rules are kept per
+  province and relief rules name provinces, so a group prices exactly as its employers would;
+- ids of declarations, bills and ledger entries are drawn from their sequences in one query
+  each (`SELECT nextval(...) FROM generate_series`); lines take theirs from the same sequences
+  as the COPY writes them, in the order `service` would;
+- declarations, lines, bills, bill lines, ledger entries, ledger lines and payments are
+  written with COPY; ledger accounts are opened with one INSERT ... ON CONFLICT DO NOTHING
+  (in code order, as the ledger opens them) and their cached balances moved with one
+  UPDATE ... FROM the aggregated deltas, after locking the accounts that already existed in
+  ascending id order (the ledger's lock order, so postings running meanwhile queue, never
+  deadlock).
+
+Everything happens inside one savepoint of the caller's transaction: all or nothing. A bad
+row refuses the whole run, listing the rows (line = position in the input, from 1) like a
+declaration file; nothing is written.
+
+Differences from calling the services one by one, on purpose or by necessity:
+
+- `ledger.service.post` refuses an entry of more than `MAX_LINES` (500) lines, so
+  `service.pay` cannot pay the bill of an employer with more than about 250 insured staff.
+  The bulk path writes the same one entry per bill regardless; a retry through `service.pay`
+  finds the payment and returns it, and a retry through `ledger.post` with the same lines is
+  refused by that size check before the key is looked up.
+- A bill of 0 fen (nobody enrolled in anything) cannot be paid through `service.pay` (a zero
+  ledger line is refused); the bulk path leaves such bills open, as the service must.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sqlalchemy.orm import Session
+
+from shebao.auth.authz import may_reach_region, require
+from shebao.auth.models import User
+from shebao.contributions import service
+from shebao.errors import InputError, InputErrors
+from shebao.ledger import accounts
+from shebao.ledger import service as ledger
+from shebao.policy import Policy
+from shebao.policy.billing import monthly_bill
+from shebao.policy.formulas.contributions import late_fee
+from shebao.policy.formulas.periods import parse_month
+from shebao.policy.formulas.rounding import largest_remainder
+
+MAX_ERRORS = 1000
+"""At most this many bad rows are listed; the last error says how many more there were."""
+
+MAX_WAGE_FEN = 10**12
+
+KINDS: tuple[tuple[str, str, str], ...] = (
+    ("employee_pension", "employer", "pooled_fund"),
+    ("employee_pension", "employee", "individual_account"),
+    ("employee_medical", "employer", "pooled_fund"),
+    ("employee_medical", "employer", "individual_account"),
+    ("employee_medical", "employee", "individual_account"),
+    ("unemployment", "employer", "pooled_fund"),
+    ("unemployment", "employee", "pooled_fund"),
+    ("work_injury", "employer", "pooled_fund"),
+)
+"""Every line `monthly_bill` gives an employee, in the order it gives them (the employer's
+medical share to the account exists only before the 2021 reform)."""
+
+SCHEME_BITS = {"employee_pension": 1, "employee_medical": 2, "unemployment": 4, "work_injury": 8}
+POOL_SCHEMES = tuple(sorted({scheme for scheme, _, dest in KINDS if dest == "pooled_fund"}))
+"""Pooled funds in the order of their account codes (which is the order of a payment's lines)."""
+
+SOURCE = "bulk"
+
+
+class UnsupportedDatabase(RuntimeError):
+    """The bulk path needs PostgreSQL (COPY, sequences, UPDATE ... FROM)."""
+
+
+@dataclass
+class BulkResult:
+    month: str
+    declarations: int
+    declaration_lines: int
+    bills: int
+    bill_lines: int
+    billed_fen: int
+    paid_bills: int = 0
+    late_fee_fen: int = 0
+    ledger_entries: int = 0
+    ledger_lines: int = 0
+    accounts_touched: int = 0
+    unpaid_zero_bills: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds of each phase, in the order they ran: the profile."""
+
+
+# -- binary COPY ------------------------------------------------------------------------------
+
+_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_TRAILER = struct.pack(">h", -1)
+_CHUNK = 8 << 20
+
+
+def _record(columns: Sequence[tuple[str, Any]], prefix: str = "") -> list[tuple[str, str]]:
+    """The fields of one binary COPY tuple: column count, then (length, value) per column.
+
+    A column's type is ">i4", ">i8", ">f8", or bytes (a constant text value).
+    """
+    fields = [(f"{prefix}n", ">i2")]
+    for name, kind in columns:
+        fields.append((f"{prefix}{name}_len", ">i4"))
+        fields.append((f"{prefix}{name}", f"S{len(kind)}" if isinstance(kind, bytes) else kind))
+    return fields
+
+
+def _fill(array: np.ndarray, columns: Sequence[tuple[str, Any]], prefix: str = "") -> None:
+    array[f"{prefix}n"] = len(columns)
+    for name, kind in columns:
+        if isinstance(kind, bytes):
+            array[f"{prefix}{name}_len"] = len(kind)
+            array[f"{prefix}{name}"] = kind
+        else:
+            array[f"{prefix}{name}_len"] = np.dtype(kind).itemsize
+
+
+def _binary(columns: Sequence[tuple[str, Any]], values: dict[str, ArrayLike]) -> np.ndarray:
+    n = len(np.asarray(next(iter(values.values()))))
+    array = np.zeros(n, dtype=np.dtype(_record(columns)))
+    _fill(array, columns)
+    for name, value in values.items():
+        array[name] = value
+    return array
+
+
+def _copy_in(cursor: Any, statement: str, chunks: Iterator[bytes] | np.ndarray) -> None:
+    with cursor.copy(statement) as copy:
+        copy.write(_HEADER)
+        if isinstance(chunks, np.ndarray):
+            data = memoryview(chunks.view(np.uint8).reshape(-1))
+            for start in range(0, len(data), _CHUNK):
+                copy.write(data[start:start + _CHUNK])
+        else:
+            for chunk in chunks:
+                copy.write(chunk)
+        copy.write(_TRAILER)
+
+
+def _copy_out(cursor: Any, query: str, columns: Sequence[tuple[str, str]]) -> np.ndarray:
+    """Rows of `query` (no NULLs, fixed-width columns) as a structured array."""
+    buffer = bytearray()
+    with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)") as copy:
+        for block in copy:
+            buffer += block
+    dtype = np.dtype(_record(columns))
+    count = (len(buffer) - len(_HEADER) - len(_TRAILER)) // dtype.itemsize
+    return np.frombuffer(bytes(buffer), dtype=dtype, count=count, offset=len(_HEADER))
+
+
+def _copy_text(cursor: Any, statement: str, rows: Sequence[Sequence[object]]) -> None:
+    """Few rows (one per employer or bill) in COPY's text format; None is NULL."""
+    def cell(value: object) -> str:
+        return "\\N" if value is None else str(value)
+
+    text = "".join("\t".join(cell(v) for v in row) + "\n" for row in rows)
+    with cursor.copy(statement) as copy:
+        copy.write(text.encode())
+
+
+def _nextval(cursor: Any, table: str, count: int) -> NDArray[np.int64]:
+    """`count` ids from `table`'s id sequence, in one query."""
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,))
+    sequence = cursor.fetchone()[0]
+    rows = _copy_out(
+        cursor,
+        f"SELECT nextval('{sequence}')::int8 FROM generate_series(1, {int(count)})",
+        [("id", ">i8")],
+    )
+    return rows["id"].astype(np.int64)
+
+
+def lexical_key(numbers: NDArray[np.int64]) -> NDArray[np.int64]:
+    """A number per positive integer that sorts as its decimal text sorts ("100" < "17")."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    if len(numbers) and (numbers.min() < 1 or numbers.max() >= 10**10):
+        raise ValueError("lexical_key takes whole numbers from 1 to 10**10 - 1")
+    digits = np.ones(numbers.shape, dtype=np.int64)
+    for power in range(1, 10):
+        digits += numbers >= 10**power
+    key = np.zeros(numbers.shape, dtype=np.int64)
+    for position in range(10):  # most significant first; a missing digit sorts before "0"
+        exponent = digits - 1 - position
+        present = exponent >= 0
+        digit = (numbers // 10 ** np.maximum(exponent, 0)) % 10
+        key = key * 11 + np.where(present, digit + 1, 0)
+    return key
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._last
+        self._last = now
+
+
+def _require_postgresql(db: Session) -> None:
+    dialect = db.get_bind().dialect.name
+    if dialect != "postgresql":
+        raise UnsupportedDatabase(
+            f"the month-end bulk path runs on PostgreSQL only (COPY, sequences); this database "
+            f"is {dialect}: declare and pay through shebao.contributions.service instead"
+        )
+
+
+def run_month_from_table(
+    db: Session, user: User, month: str, table: str, *, paid_on: date | None = None
+) -> BulkResult:
+    """`run_month` over a table (e.g. a staging table loaded with COPY) with the columns
+    employer_id, person_id, wage_fen; a row's line is its position in id order if the table
+    has an id column, else in the order the table is read."""
+    _require_postgresql(db)
+    name = table.split(".")
+    if not all(part.isidentifier() for part in name) or len(name) > 2:
+        raise InputError("table", f"{table!r} is not a table name")
+    cursor = db.connection().connection.driver_connection.cursor()
+    cursor.execute("SELECT 1 FROM information_schema.columns WHERE table_name = %s "
+                   "AND column_name = 'id'", (name[-1],))
+    order = " ORDER BY id" if cursor.fetchone() else ""
+    rows = _copy_out(
+        cursor,
+        f"SELECT employer_id::int8, person_id::int8, wage_fen::int8 FROM {table}{order}",
+        [("employer_id", ">i8"), ("person_id", ">i8"), ("wage_fen", ">i8")],
+    )
+    return run_month(db, user, month, rows["employer_id"], rows["person_id"], rows["wage_fen"],
+                     paid_on=paid_on)
+
+
+def run_month(
+    db: Session,
+    user: User,
+    month: str,
+    employer_ids: ArrayLike,
+    person_ids: ArrayLike,
+    wages_fen: ArrayLike,
+    *,
+    paid_on: date | None = None,
+) -> BulkResult:
+    """Declare and bill a month for every employer in the rows; pay every bill on `paid_on`.
+
+    Row i (line i + 1) says employer `employer_ids[i]` declares person `person_ids[i]` at
+    `wages_fen[i]`. With `paid_on` None the bills are left open. Raises InputErrors listing
+    the bad rows (nothing written), InputError for a bad month or day, Forbidden without the
+    permissions, UnsupportedDatabase off PostgreSQL. Writes in the caller's transaction.
+    """
+    clock = _Clock()
+    _require_postgresql(db)
+    require(user, "contribution.declare")
+    require(user, "contribution.bill")
+    if paid_on is not None:
+        require(user, "contribution.pay")
+    first, last = service.month_bounds(month)
+    if first > date.today():
+        raise InputError("month", "wages can be declared for this month or earlier, not later")
+    if paid_on is not None and paid_on > date.today():
+        raise InputError("paid_on", "a payment cannot be dated in the future")
+    employer = np.asarray(employer_ids, dtype=np.int64).reshape(-1)
+    person = np.asarray(person_ids, dtype=np.int64).reshape(-1)
+    wage = np.asarray(wages_fen, dtype=np.int64).reshape(-1)
+    n = len(person)
+    if not n:
+        raise InputError("lines", "a declaration needs at least one person")
+    if len(employer) != n or len(wage) != n:
+        raise InputError("lines", "employer ids, person ids and wages must be as many")
+    line = np.arange(1, n + 1, dtype=np.int64)
+
+    errors: list[InputError] = []
+    _row_errors(errors, "wage_fen", "must be a whole number of fen", line[wage < 0])
+    _row_errors(errors, "wage_fen", "is implausibly large", line[wage > MAX_WAGE_FEN])
+    out_of_range = (person < 1) | (person > 2**31 - 1)
+    _row_errors(errors, "person_id", "is not registered", line[out_of_range])
+    employer_bad = (employer < 1) | (employer > 2**31 - 1)
+    _row_errors(errors, "employer_id", "is not registered", line[employer_bad])
+    if errors:
+        raise InputErrors(_capped(errors))
+    clock.lap("check input")
+
+    with db.begin_nested():
+        cursor = db.connection().connection.driver_connection.cursor()
+        result = _run(cursor, user, month, first, last, employer, person, wage, line,
+                      paid_on, clock)
+    result.seconds = clock.seconds
+    return result
+
+
+def _row_errors(errors: list[InputError], field_name: str, reason: str, lines: ArrayLike,
+                reasons: Sequence[str] | None = None) -> None:
+    for i, at in enumerate(np.asarray(lines).tolist()[:MAX_ERRORS]):
+        errors.append(InputError(field_name, reasons[i] if reasons else reason, int(at)))
+
+
+def _capped(errors: list[InputError]) -> list[InputError]:
+    errors = sorted(errors, key=lambda e: e.line or 0)
+    if len(errors) > MAX_ERRORS:
+        more = len(errors) - MAX_ERRORS
+        errors = [*errors[:MAX_ERRORS], InputError("lines", f"and {more} more bad rows")]
+    return errors
+
+
+def _run(
+    cursor: Any, user: User, month: str, first: date, last: date,
+    employer: NDArray[np.int64], person: NDArray[np.int64], wage: NDArray[np.int64],
+    line: NDArray[np.int64], paid_on: date | None, clock: _Clock,
+) -> BulkResult:
+    # 1. Stage the rows and read them back joined with the registry.
+    cursor.execute("DROP TABLE IF EXISTS bulk_rows")
+    cursor.execute("CREATE TEMPORARY TABLE bulk_rows (line int8, employer_id int4, "
+                   "person_id int4, wage_fen int8) ON COMMIT DROP")
+    columns = [("line", ">i8"), ("employer_id", ">i4"), ("person_id", ">i4"),
+               ("wage_fen", ">i8")]
+    _copy_in(cursor, "COPY bulk_rows FROM STDIN (FORMAT BINARY)", _binary(columns, {
+        "line": line, "employer_id": employer, "person_id": person, "wage_fen": wage,
+    }))
+    cursor.execute("ANALYZE bulk_rows")
+    clock.lap("stage rows (COPY)")
+
+    bits = " ".join(f"WHEN '{s}' THEN {b}" for s, b in SCHEME_BITS.items())
+    schemes = ", ".join(f"'{s}'" for s in SCHEME_BITS)
+    found = _copy_out(cursor, f"""
+        SELECT s.line, (p.id IS NOT NULL)::int4,
+               (EXISTS (SELECT 1 FROM employment_spells sp
+                        WHERE sp.person_id = s.person_id AND sp.employer_id = s.employer_id
+                          AND sp.start_date <= DATE '{last}'
+                          AND (sp.end_date IS NULL OR sp.end_date >= DATE '{first}')))::int4,
+               COALESCE(e.mask, 0)::int4
+        FROM bulk_rows s
+        LEFT JOIN persons p ON p.id = s.person_id
+        LEFT JOIN (
+            SELECT person_id, bit_or(CASE scheme {bits} END) AS mask
+            FROM enrollments
+            WHERE scheme IN ({schemes}) AND start_date <= DATE '{last}'
+              AND (end_date IS NULL OR end_date >= DATE '{first}')
+              AND person_id IN (SELECT person_id FROM bulk_rows)
+            GROUP BY person_id
+        ) e ON e.person_id = s.person_id
+    """, [("line", ">i8"), ("known", ">i4"), ("employed", ">i4"), ("mask", ">i4")])
+    at = found["line"].astype(np.int64) - 1
+    known = np.zeros(len(line), dtype=bool)
+    employed = np.zeros(len(line), dtype=bool)
+    mask = np.zeros(len(line), dtype=np.int64)
+    known[at] = found["known"] == 1
+    employed[at] = found["employed"] == 1
+    mask[at] = found["mask"]
+    clock.lap("read registry (COPY out)")
+
+    # 2. Check every row, as a declaration file is checked; refuse the whole run if any is bad.
+    errors: list[InputError] = []
+    order = np.lexsort((line, person, employer))
+    same = np.r_[False, (employer[order][1:] == employer[order][:-1])
+                 & (person[order][1:] == person[order][:-1])]
+    group_first = np.maximum.accumulate(np.where(same, 0, np.arange(len(order))))
+    duplicate = order[same]
+    _row_errors(errors, "person_id", "", line[duplicate],
+                [f"also declared on line {line[order[g]]}" for g in group_first[same][:MAX_ERRORS]])
+    fresh = np.ones(len(line), dtype=bool)
+    fresh[duplicate] = False
+    _row_errors(errors, "person_id", "is not registered", line[fresh & ~known])
+    _row_errors(errors, "person_id", "has no employment at this employer in the month",
+                line[fresh & known & ~employed])
+    employers, first_row, counts = np.unique(employer, return_index=True, return_counts=True)
+    cursor.execute("SELECT id, region_code, injury_class, size, is_public_body FROM employers "
+                   "WHERE id = ANY(%s)", (employers.tolist(),))
+    registry = {row[0]: row[1:] for row in cursor.fetchall()}
+    cursor.execute("SELECT employer_id FROM declarations WHERE month = %s "
+                   "AND employer_id = ANY(%s)", (month, employers.tolist()))
+    declared = {row[0] for row in cursor.fetchall()}
+    for e, at_row, count in zip(employers.tolist(), first_row.tolist(), counts.tolist(),
+                                strict=True):
+        where = int(line[at_row])
+        if e not in registry:
+            errors.append(InputError("employer_id", f"no employer with id {e}", where))
+        elif not may_reach_region(user, registry[e][0]):
+            errors.append(InputError("employer_id", f"employer {e} is outside your region",
+                                     where))
+        elif e in declared:
+            errors.append(InputError("month", f"{month} is already declared for employer {e}",
+                                     where))
+        elif count > service.MAX_DECLARATION_ROWS:
+            errors.append(InputError("lines", f"employer {e}: at most "
+                                              f"{service.MAX_DECLARATION_ROWS} rows in one "
+                                              "declaration", where))
+    if errors:
+        raise InputErrors(_capped(errors))
+    clock.lap("check rows")
+
+    # 3. Price: one monthly_bill call per (province, injury class, size, public body) group.
+    number = parse_month(month)
+    employer_index = np.searchsorted(employers, employer)
+    group_of: dict[tuple[str, int, str, bool], int] = {}
+    employer_group = np.array([
+        group_of.setdefault((r[0][:2] + "0000", r[1], r[2], bool(r[3])), len(group_of))
+        for r in (registry[e] for e in employers.tolist())
+    ], dtype=np.int64)
+    row_group = employer_group[employer_index]
+    k_count = len(KINDS)
+    kind_of = {kind: k for k, kind in enumerate(KINDS)}
+    amount = np.zeros((len(line), k_count), dtype=np.int64)
+    relief = np.ones((len(line), k_count), dtype=np.float64)
+    rate = np.zeros((len(line), k_count), dtype=np.float64)
+    base = np.zeros(len(line), dtype=np.int64)
+    by_group = np.argsort(row_group, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(row_group, minlength=len(group_of)))]
+    snapshots: dict[str, Any] = {}
+    for (province, injury_class, size, public_body), g in group_of.items():
+        rows = by_group[bounds[g]:bounds[g + 1]]
+        snapshot = snapshots.get(province) or snapshots.setdefault(
+            province, Policy.at(first, province))
+        priced = monthly_bill(snapshot, number, province, wage[rows], flexible=False,
+                              injury_class=injury_class, enterprise_size=size,
+                              public_body=public_body)
+        base[rows] = priced.base_fen
+        positions = []
+        for priced_line in priced.lines:
+            k = kind_of.get((priced_line.scheme, priced_line.payer, priced_line.destination))
+            if k is None:  # pragma: no cover - guards against billing.py growing a line
+                raise RuntimeError(f"monthly_bill gave a line the bulk path does not know: "
+                                   f"{priced_line.scheme}/{priced_line.payer}")
+            positions.append(k)
+            amount[rows, k] = priced_line.amount_fen
+            relief[rows, k] = priced_line.relief_factor
+            rate[rows, k] = priced_line.rate
+        if positions != sorted(positions):  # pragma: no cover - the same guard, for order
+            raise RuntimeError("monthly_bill's lines are no longer in the bulk path's order")
+    scheme_bit = np.array([SCHEME_BITS[scheme] for scheme, _, _ in KINDS], dtype=np.int64)
+    amount[(mask[:, None] & scheme_bit[None, :]) == 0] = 0  # the schemes each is enrolled in
+    clock.lap("price (monthly_bill by group)")
+
+    # 4. Bills in employer order, each bill's persons in the order they were given.
+    order = np.lexsort((line, employer))
+    employer, person, wage, base = employer[order], person[order], wage[order], base[order]
+    amount, relief, rate = amount[order], relief[order], rate[order]
+    bill_of_row = employer_index[order]
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    bill_amount = np.add.reduceat(amount.sum(axis=1), starts)
+    total_wage = np.add.reduceat(wage, starts)
+    bills = len(employers)
+    declaration_ids = _nextval(cursor, "declarations", bills)
+    bill_ids = _nextval(cursor, "bills", bills)
+    clock.lap("bill totals, ids")
+
+    now = datetime.now(UTC).isoformat()
+    posted = bill_amount > 0 if paid_on is not None else np.zeros(bills, dtype=bool)
+    provinces = [registry[e][0][:2] + "0000" for e in employers.tolist()]
+    _copy_text(cursor, "COPY declarations (id, employer_id, month, source, submitted_by, "
+                       "line_count, total_wage_fen, created_at) FROM STDIN", [
+        (d, e, month, SOURCE, user.id, c, t, now)
+        for d, e, c, t in zip(declaration_ids.tolist(), employers.tolist(), counts.tolist(),
+                              total_wage.tolist(), strict=True)
+    ])
+    _copy_in(cursor, "COPY declaration_lines (declaration_id, person_id, wage_fen) "
+                     "FROM STDIN (FORMAT BINARY)", _binary(
+        [("declaration_id", ">i4"), ("person_id", ">i4"), ("wage_fen", ">i8")],
+        {"declaration_id": declaration_ids[bill_of_row], "person_id": person,
+         "wage_fen": wage},
+    ))
+    clock.lap("write declarations (COPY)")
+    _copy_text(cursor, "COPY bills (id, payer_kind, employer_id, person_id, declaration_id, "
+                       "month, province, due_date, deferred_until, amount_fen, status, "
+                       "created_at) FROM STDIN", [
+        (b, "employer", e, None, d, month, p, last.isoformat(), None, a,
+         "paid" if paid else "open", now)
+        for b, e, d, p, a, paid in zip(bill_ids.tolist(), employers.tolist(),
+                                       declaration_ids.tolist(), provinces,
+                                       bill_amount.tolist(), posted.tolist(), strict=True)
+    ])
+    kept = amount != 0
+    bill_lines = int(kept.sum())
+    _copy_in(cursor, "COPY bill_lines (bill_id, person_id, scheme, payer, destination, "
+                     "base_fen, rate, relief_factor, amount_fen) FROM STDIN (FORMAT BINARY)",
+             _bill_line_chunks(bill_ids[bill_of_row], person, base, amount, relief, rate, kept))
+    clock.lap("write bills and bill lines (COPY)")
+
+    result = BulkResult(
+        month=month, declarations=bills, declaration_lines=len(person), bills=bills,
+        bill_lines=bill_lines, billed_fen=int(bill_amount.sum()),
+    )
+    if paid_on is not None:
+        _post(cursor, user, month, paid_on, last, now, bill_ids, provinces, bill_amount, starts,
+              bill_of_row, person, amount, posted, result, clock)
+    cursor.execute("DROP TABLE IF EXISTS bulk_rows")
+    return result
+
+
+def _bill_line_chunks(
+    bill_id: NDArray[np.int64], person: NDArray[np.int64], base: NDArray[np.int64],
+    amount: NDArray[np.int64], relief: NDArray[np.float64], rate: NDArray[np.float64],
+    kept: NDArray[np.bool_],
+) -> Iterator[bytes]:
+    """The bill lines as binary COPY tuples, person by person and each person's lines in the
+    order monthly_bill gives them — the order service._bill inserts them in.
+
+    Tuples have different sizes (the text columns), so persons are grouped by which lines
+    they have (a pattern); each pattern's tuples are built at once with a structured dtype,
+    and runs of consecutive persons with the same pattern are written as one slice.
+    """
+    patterns = kept @ (1 << np.arange(len(KINDS), dtype=np.int64))
+    arrays: dict[int, np.ndarray] = {}
+    position = np.zeros(len(person), dtype=np.int64)
+    for pattern in np.unique(patterns).tolist():
+        if not pattern:
+            continue
+        rows = np.flatnonzero(patterns == pattern)
+        kinds = [k for k in range(len(KINDS)) if pattern >> k & 1]
+        layouts = {k: _bill_line_columns(KINDS[k]) for k in kinds}
+        fields = [f for k in kinds for f in _record(layouts[k], f"k{k}_")]
+        array = np.zeros(len(rows), dtype=np.dtype(fields))
+        for k in kinds:
+            prefix = f"k{k}_"
+            _fill(array, layouts[k], prefix)
+            array[f"{prefix}bill_id"] = bill_id[rows]
+            array[f"{prefix}person_id"] = person[rows]
+            array[f"{prefix}base_fen"] = base[rows]
+            array[f"{prefix}rate"] = rate[rows, k]
+            array[f"{prefix}relief_factor"] = relief[rows, k]
+            array[f"{prefix}amount_fen"] = amount[rows, k]
+        arrays[pattern] = array
+        position[rows] = np.arange(len(rows))
+    change = np.flatnonzero(np.r_[True, patterns[1:] != patterns[:-1]])
+    ends = np.r_[change[1:], len(patterns)]
+    pending: list[bytes] = []
+    size = 0
+    for start, end in zip(change.tolist(), ends.tolist(), strict=True):
+        pattern = int(patterns[start])
+        if not pattern:
+            continue
+        at = int(position[start])
+        piece = arrays[pattern][at:at + end - start].tobytes()
+        pending.append(piece)
+        size += len(piece)
+        if size >= _CHUNK:
+            yield b"".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+def _bill_line_columns(kind: tuple[str, str, str]) -> list[tuple[str, Any]]:
+    scheme, payer, destination = kind
+    return [("bill_id", ">i4"), ("person_id", ">i4"), ("scheme", scheme.encode()),
+            ("payer", payer.encode()), ("destination", destination.encode()),
+            ("base_fen", ">i8"), ("rate", ">f8"), ("relief_factor", ">f8"),
+            ("amount_fen", ">i8")]
+
+
+def _post(
+    cursor: Any, user: User, month: str, paid_on: date, due: date, now: str,
+    bill_ids: NDArray[np.int64], provinces: list[str], bill_amount: NDArray[np.int64],
+    starts: NDArray[np.int64], bill_of_row: NDArray[np.int64], person: NDArray[np.int64],
+    amount: NDArray[np.int64], posted: NDArray[np.bool_], result: BulkResult, clock: _Clock,
+) -> None:
+    """Pay every bill of more than 0 fen as service.pay would: one ledger entry per bill."""
+    days = max(0, (paid_on - due).days)
+    fee_rate = Policy.at(paid_on).value("collection.late_fee_rate")
+    fee = np.where(posted, late_fee(bill_amount, days, late_fee_daily_rate=fee_rate), 0)
+    fee = fee.astype(np.int64)
+
+    # What each bill credits: each person's accounts, and each pooled fund (plus the fee).
+    personal = {"medical": np.zeros(len(person), dtype=np.int64),
+                "pension": np.zeros(len(person), dtype=np.int64)}
+    pooled = np.zeros((len(bill_amount), len(POOL_SCHEMES)), dtype=np.int64)
+    for k, (scheme, _, destination) in enumerate(KINDS):
+        if destination == "individual_account":
+            personal[service.PERSONAL_ACCOUNT_OF_SCHEME[scheme]] += amount[:, k]
+        else:
+            pooled[:, POOL_SCHEMES.index(scheme)] += np.add.reduceat(amount[:, k], starts)
+    for b in np.flatnonzero(fee > 0).tolist():
+        present = np.flatnonzero(pooled[b] > 0)
+        shares = largest_remainder(int(fee[b]), pooled[b, present].tolist())
+        pooled[b, present] += np.asarray(shares, dtype=np.int64)
+    row_posted = posted[bill_of_row]
+
+    # The accounts, in code order: person:medical:*, person:pension:*, pool:*, settlement:*.
+    codes: list[str] = []
+    line_entry: list[NDArray[np.int64]] = []
+    line_section: list[NDArray[np.int64]] = []
+    line_sub: list[NDArray[np.int64]] = []
+    line_key: list[NDArray[np.int64]] = []
+    line_amount: list[NDArray[np.int64]] = []
+    for section, name in enumerate(("medical", "pension"), start=1):
+        rows = np.flatnonzero((personal[name] > 0) & row_posted)
+        owners = np.unique(person[rows])
+        lexical = lexical_key(owners)
+        in_order = np.argsort(lexical, kind="stable")
+        rank = np.empty(len(owners), dtype=np.int64)
+        rank[in_order] = np.arange(len(owners))
+        line_key.append(len(codes) + rank[np.searchsorted(owners, person[rows])])
+        codes.extend(accounts.person(name, p) for p in owners[in_order].tolist())
+        line_entry.append(bill_of_row[rows])
+        line_section.append(np.full(len(rows), section))
+        line_sub.append(lexical[np.searchsorted(owners, person[rows])])
+        line_amount.append(-personal[name][rows])
+    pool_bills, pool_schemes = np.nonzero(pooled * posted[:, None] > 0)
+    pool_codes = sorted({accounts.pool(POOL_SCHEMES[s], provinces[b])
+                         for b, s in zip(pool_bills.tolist(), pool_schemes.tolist(),
+                                         strict=True)})
+    pool_key = {code: len(codes) + i for i, code in enumerate(pool_codes)}
+    codes.extend(pool_codes)
+    line_key.append(np.array([pool_key[accounts.pool(POOL_SCHEMES[s], provinces[b])]
+                              for b, s in zip(pool_bills.tolist(), pool_schemes.tolist(),
+                                              strict=True)], dtype=np.int64))
+    line_entry.append(pool_bills)
+    line_section.append(np.full(len(pool_bills), 3))
+    line_sub.append(pool_schemes)
+    line_amount.append(-pooled[pool_bills, pool_schemes])
+    paid_bills = np.flatnonzero(posted)
+    settlement_codes = sorted({accounts.settlement(provinces[b]) for b in paid_bills.tolist()})
+    settlement_key = {code: len(codes) + i for i, code in enumerate(settlement_codes)}
+    codes.extend(settlement_codes)
+    line_key.append(np.array([settlement_key[accounts.settlement(provinces[b])]
+                              for b in paid_bills.tolist()], dtype=np.int64))
+    line_entry.append(paid_bills)
+    line_section.append(np.zeros(len(paid_bills), dtype=np.int64))
+    line_sub.append(np.zeros(len(paid_bills), dtype=np.int64))
+    line_amount.append(bill_amount[paid_bills] + fee[paid_bills])
+
+    entry_of = np.concatenate(line_entry).astype(np.int64)
+    section = np.concatenate(line_section).astype(np.int64)
+    sub = np.concatenate(line_sub).astype(np.int64)
+    key = np.concatenate(line_key).astype(np.int64)
+    signed = np.concatenate(line_amount).astype(np.int64)
+    order = np.lexsort((sub, section, entry_of))  # a payment's lines: settlement, then by code
+    entry_of, key, signed = entry_of[order], key[order], signed[order]
+    clock.lap("payment lines (numpy)")
+
+    # One entry per paid bill, with the key, memo and request hash service.pay would give it.
+    entry_ids = _nextval(cursor, "ledger_entries", len(paid_bills))
+    entry_index = np.full(len(bill_amount), -1, dtype=np.int64)
+    entry_index[paid_bills] = np.arange(len(paid_bills))
+    bounds = np.searchsorted(entry_of, np.r_[paid_bills, len(bill_amount)])
+    line_codes = [codes[k] for k in key.tolist()]
+    line_amounts = signed.tolist()
+    entries = []
+    for i, b in enumerate(paid_bills.tolist()):
+        bill_id = int(bill_ids[b])
+        request = ledger.PostingRequest(
+            idempotency_key=f"contribution-payment-{bill_id}", kind="contribution",
+            memo=f"bill {bill_id}, {month}", effective_date=paid_on,
+            lines=list(zip(line_codes[bounds[i]:bounds[i + 1]],
+                           line_amounts[bounds[i]:bounds[i + 1]], strict=True)),
+        )
+        entries.append((int(entry_ids[i]), request.idempotency_key, ledger.request_hash(request),
+                        request.kind, request.memo, paid_on.isoformat(), now, None, user.id))
+    clock.lap("request hashes")
+
+    # Open the accounts (one upsert, in code order) after locking those that exist already.
+    cursor.execute("CREATE TEMPORARY TABLE bulk_accounts (key int4, code text, kind text, "
+                   "normal_side text, allow_negative bool) ON COMMIT DROP")
+    flags = {}
+    for family in ("person", "pool", "settlement"):
+        kind = accounts.KINDS[family]
+        flags[family] = f"\t{kind.name}\t{kind.normal_side.value}\t{kind.allow_negative}\n"
+    with cursor.copy("COPY bulk_accounts FROM STDIN") as copy:
+        for start in range(0, len(codes), 200_000):
+            copy.write("".join(f"{i}\t{code}{flags[code.split(':', 1)[0]]}"
+                               for i, code in enumerate(codes[start:start + 200_000], start)))
+    cursor.execute("ANALYZE bulk_accounts")
+    cursor.execute("SELECT a.id FROM ledger_accounts a JOIN bulk_accounts t ON t.code = a.code "
+                   "ORDER BY a.id FOR UPDATE OF a")
+    cursor.execute("INSERT INTO ledger_accounts (code, kind, normal_side, allow_negative, "
+                   "balance_fen, line_count, created_at) "
+                   "SELECT code, kind, normal_side, allow_negative, 0, 0, now() "
+                   "FROM bulk_accounts ORDER BY key ON CONFLICT (code) DO NOTHING")
+    found = _copy_out(cursor, "SELECT t.key, a.id FROM bulk_accounts t "
+                              "JOIN ledger_accounts a ON a.code = t.code",
+                      [("key", ">i4"), ("id", ">i4")])
+    account_id = np.zeros(len(codes), dtype=np.int64)
+    account_id[found["key"].astype(np.int64)] = found["id"]
+    clock.lap("open accounts (upsert)")
+
+    _copy_text(cursor, "COPY ledger_entries (id, idempotency_key, request_hash, kind, memo, "
+                       "effective_date, posted_at, reverses_entry_id, actor_id) FROM STDIN",
+               entries)
+    _copy_in(cursor, "COPY ledger_lines (entry_id, account_id, amount_fen) "
+                     "FROM STDIN (FORMAT BINARY)", _binary(
+        [("entry_id", ">i8"), ("account_id", ">i4"), ("amount_fen", ">i8")],
+        {"entry_id": entry_ids[entry_index[entry_of]], "account_id": account_id[key],
+         "amount_fen": signed},
+    ))
+    clock.lap("write ledger entries and lines (COPY)")
+
+    delta = np.zeros(len(codes), dtype=np.int64)
+    np.add.at(delta, key, signed)
+    lines_per_account = np.bincount(key, minlength=len(codes))
+    cursor.execute("CREATE TEMPORARY TABLE bulk_deltas (account_id int4, delta_fen int8, "
+                   "lines int4) ON COMMIT DROP")
+    _copy_in(cursor, "COPY bulk_deltas FROM STDIN (FORMAT BINARY)", _binary(
+        [("account_id", ">i4"), ("delta_fen", ">i8"), ("lines", ">i4")],
+        {"account_id": account_id, "delta_fen": delta, "lines": lines_per_account},
+    ))
+    cursor.execute("""
+        UPDATE ledger_accounts a
+        SET balance_fen = a.balance_fen
+                          + CASE WHEN a.normal_side = 'debit' THEN d.delta_fen
+                                 ELSE -d.delta_fen END,
+            line_count = a.line_count + d.lines
+        FROM bulk_deltas d WHERE a.id = d.account_id
+    """)
+    clock.lap("update balances (UPDATE ... FROM)")
+
+    _copy_text(cursor, "COPY payments (bill_id, paid_on, amount_fen, late_fee_fen, days_late, "
+                       "ledger_entry_id, recorded_at) FROM STDIN", [
+        (int(bill_ids[b]), paid_on.isoformat(), int(bill_amount[b] + fee[b]), int(fee[b]),
+         days, int(entry_ids[i]), now)
+        for i, b in enumerate(paid_bills.tolist())
+    ])
+    cursor.execute("DROP TABLE IF EXISTS bulk_accounts, bulk_deltas")
+    clock.lap("write payments (COPY)")
+
+    result.paid_bills = len(paid_bills)
+    result.late_fee_fen = int(fee.sum())
+    result.ledger_entries = len(paid_bills)
+    result.ledger_lines = len(signed)
+    result.accounts_touched = len(codes)
+    result.unpaid_zero_bills = int(((bill_amount == 0)).sum())
+
+
+def summary(result: BulkResult) -> str:
+    """One line of JSON about a run (without the profile)."""
+    fields = {k: v for k, v in result.__dict__.items() if k != "seconds"}
+    return json.dumps(fields)

@@ -1,0 +1,267 @@
+"""The month-end bulk path against the services, row for row, on two identical databases.
+
+One database declares and pays every employer's month through `service.declare` and
+`service.pay`; the other runs the same rows through `bulk.run_month`. Bills, bill lines,
+declarations, payments, ledger entries (keys, request hashes), ledger lines and balances must
+be equal — ids included, since both start from fresh sequences and the bulk path allocates in
+the services' order. Two months: July 2025 paid on time, and March 2020 (relief for small and
+medium firms, the employer's medical share to the account) paid ten days late.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from shebao.auth.models import User
+from shebao.contributions import bulk, service
+from shebao.contributions.models import Bill
+from shebao.db.engine import get_engine, transaction
+from shebao.db.migrate import upgrade
+from shebao.errors import InputErrors
+from shebao.ledger import service as ledger
+from shebao.registry.models import EmploymentSpell, Enrollment, Person
+from tests.conftest import POSTGRES_URL
+from tests.helpers import add_person, add_user
+from tests.registry.world import build
+
+MONTHS = (("2025-07", date(2025, 7, 20)), ("2020-03", date(2020, 4, 10)))
+EMPLOYEE_SCHEMES = ("employee_pension", "employee_medical", "unemployment", "work_injury")
+COUNTIES = ("440306", "440106", "510104", "510107")
+
+
+def _postgres_only(url: str) -> None:
+    if not url.startswith("postgresql"):
+        pytest.skip("the bulk path runs on PostgreSQL only (COPY, sequences); "
+                    "SQLite refuses it, see test_sqlite_is_refused")
+
+
+@pytest.fixture
+def second_database(database_url: str) -> Iterator[str]:
+    """A second, freshly migrated PostgreSQL database, dropped afterwards."""
+    _postgres_only(database_url)
+    assert POSTGRES_URL
+    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    name = f"shebao_bulk_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _world(url: str) -> list[tuple[int, int, int]]:
+    """The registry and the declared rows (employer, person, wage), identical on every call."""
+    world = build(url)
+    add_user(url, "national-admin", "admin", "000000")
+    employers = [world.factory, world.platform, world.school, world.wuhou_firm]
+    persons = [world.rider, world.worker, world.teacher, world.wuhou]
+    for i in range(36):
+        persons.append(add_person(url, f"职工{i}", COUNTIES[i % 4],
+                                  date(1970 + i % 30, 1 + i % 12, 1 + i % 27), 100 + i))
+    rows: list[tuple[int, int, int]] = []
+    with transaction(url) as db:
+        for i, person in enumerate(persons):
+            employer = employers[i % 4]
+            # wages below the floor, ordinary, above the cap, zero
+            wage = (0, 150_000, 800_000, 1_234_567, 9_000_000)[i % 5]
+            _employ(db, person, employer, wage, skip=("unemployment",) if i % 7 == 3 else ())
+            rows.append((employer, person, wage))
+            if i % 6 == 0:  # a second job: two employers declare the same person
+                other = employers[(i + 1) % 4]
+                _employ(db, person, other, 300_000, skip=EMPLOYEE_SCHEMES[1:3])
+                rows.append((other, person, 300_000))
+        # Enrolled in nothing: declared, billed nothing.
+        idle = persons[-1]
+        db.execute(Enrollment.__table__.delete().where(Enrollment.person_id == idle))
+    # Declaration order within an employer: not the person order.
+    return sorted(rows, key=lambda r: (r[0], -r[1]))
+
+
+def _employ(db, person: int, employer: int, wage: int, skip: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
+    start = date(2019, 1, 1)
+    db.add(EmploymentSpell(person_id=person, employer_id=employer, category="enterprise_employee",
+                           start_date=start, monthly_wage_fen=max(wage, 1)))
+    region = db.scalar(text("SELECT region_code FROM employers WHERE id = :id"), {"id": employer})
+    for scheme in EMPLOYEE_SCHEMES:
+        if scheme in skip:
+            continue
+        if scheme != "work_injury" and db.scalar(select(Enrollment.id).where(
+                Enrollment.person_id == person, Enrollment.scheme == scheme)):
+            continue
+        db.add(Enrollment(person_id=person, scheme=scheme, category="enterprise_employee",
+                          region_code=region, employer_id=employer, start_date=start))
+    db.flush()
+
+
+def _admin(db) -> User:  # type: ignore[no-untyped-def]
+    return db.scalar(select(User).where(User.username == "national-admin"))
+
+
+def _through_services(url: str, rows: list[tuple[int, int, int]]) -> None:
+    for month, paid_on in MONTHS:
+        for employer in sorted({r[0] for r in rows}):
+            with transaction(url, write=True) as db:
+                user = _admin(db)
+                declared = [
+                    service.DeclaredRow(i + 1, db.get(Person, p).identity_number, w)
+                    for i, (_, p, w) in enumerate(r for r in rows if r[0] == employer)
+                ]
+                bill = service.declare(db, user, employer, month, declared, "api")
+                if bill.amount_fen:
+                    fee, _ = service.late_fee_on(bill, paid_on)
+                    service.pay(db, user, bill.id, paid_on, bill.amount_fen + fee)
+
+
+def _through_bulk(url: str, rows: list[tuple[int, int, int]]) -> list[bulk.BulkResult]:
+    results = []
+    for month, paid_on in MONTHS:
+        with transaction(url, write=True) as db:
+            results.append(bulk.run_month(db, _admin(db), month, [r[0] for r in rows],
+                                          [r[1] for r in rows], [r[2] for r in rows],
+                                          paid_on=paid_on))
+    return results
+
+
+SNAPSHOT = {
+    "declarations": "SELECT id, employer_id, month, submitted_by, line_count, total_wage_fen "
+                    "FROM declarations ORDER BY id",
+    "declaration_lines": "SELECT declaration_id, person_id, wage_fen FROM declaration_lines "
+                         "ORDER BY declaration_id, person_id",
+    "bills": "SELECT id, payer_kind, employer_id, person_id, declaration_id, month, province, "
+             "due_date, deferred_until, amount_fen, status FROM bills ORDER BY id",
+    "bill_lines": "SELECT id, bill_id, person_id, scheme, payer, destination, base_fen, rate, "
+                  "relief_factor, amount_fen FROM bill_lines ORDER BY id",
+    "payments": "SELECT id, bill_id, paid_on, amount_fen, late_fee_fen, days_late, "
+                "ledger_entry_id FROM payments ORDER BY id",
+    "ledger_entries": "SELECT id, idempotency_key, request_hash, kind, memo, effective_date, "
+                      "reverses_entry_id, actor_id FROM ledger_entries ORDER BY id",
+    "ledger_lines": "SELECT l.id, l.entry_id, a.code, l.amount_fen FROM ledger_lines l "
+                    "JOIN ledger_accounts a ON a.id = l.account_id ORDER BY l.id",
+    "ledger_accounts": "SELECT code, kind, normal_side, allow_negative, balance_fen, line_count "
+                       "FROM ledger_accounts ORDER BY code",
+}
+
+
+def _snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
+    with transaction(url) as db:
+        return {name: [tuple(r) for r in db.execute(text(query))]
+                for name, query in SNAPSHOT.items()}
+
+
+def test_bulk_writes_what_the_services_write(database_url: str, second_database: str) -> None:
+    rows = _world(database_url)
+    assert _world(second_database) == rows
+    _through_services(database_url, rows)
+    results = _through_bulk(second_database, rows)
+
+    expected, got = _snapshot(database_url), _snapshot(second_database)
+    for table in SNAPSHOT:
+        assert got[table] == expected[table], table
+    assert len(expected["bill_lines"]) > 100 and len(expected["ledger_entries"]) >= 6
+    assert any(r[4] > 0 for r in expected["payments"]), "the late month carries a fee"
+    assert results[0].bills == 4 and results[0].declaration_lines == len(rows)
+    assert results[0].billed_fen == sum(r[9] for r in expected["bills"] if r[5] == "2025-07")
+    for url in (database_url, second_database):
+        with transaction(url) as db:
+            assert ledger.check(db) == []
+
+
+def test_a_retry_through_the_services_replays(database_url: str) -> None:
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    _through_bulk(database_url, rows[:20])
+    with transaction(database_url, write=True) as db:
+        user = _admin(db)
+        before = ledger.totals(db)
+        for bill in db.scalars(select(Bill).where(Bill.amount_fen > 0).order_by(Bill.id)):
+            paid_on = dict(MONTHS)[bill.month]
+            fee, _ = service.late_fee_on(bill, paid_on)
+            payment = service.pay(db, user, bill.id, paid_on, bill.amount_fen + fee)
+            assert payment.id == bill.payments[0].id
+            again = ledger.post(db, ledger.PostingRequest(
+                idempotency_key=f"contribution-payment-{bill.id}", kind="contribution",
+                memo=f"bill {bill.id}, {bill.month}", effective_date=paid_on,
+                lines=service._payment_lines(bill, fee),
+            ), actor_id=user.id)
+            assert again.replayed and again.entry_id == payment.ledger_entry_id
+        assert ledger.totals(db) == before
+        assert ledger.check(db) == []
+
+
+def _counts(url: str) -> dict[str, int]:
+    with transaction(url) as db:
+        return {t: db.scalar(text(f"SELECT count(*) FROM {t}")) for t in SNAPSHOT}
+
+
+def test_a_bad_row_refuses_the_whole_run(database_url: str) -> None:
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    before = _counts(database_url)
+    bad = [*rows, (rows[0][0], 999_999, 500_000), (rows[1][0], rows[1][1], 10)]
+    with transaction(database_url, write=True) as db, pytest.raises(InputErrors) as refused:
+        bulk.run_month(db, _admin(db), "2025-07", [r[0] for r in bad], [r[1] for r in bad],
+                       [r[2] for r in bad], paid_on=date(2025, 7, 20))
+    found = {(e.line, e.field, e.reason) for e in refused.value.errors}
+    assert found == {(len(rows) + 1, "person_id", "is not registered"),
+                     (len(rows) + 2, "person_id", "also declared on line 2")}
+    assert _counts(database_url) == before
+
+
+def test_a_failure_half_way_leaves_nothing(database_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    before = _counts(database_url)
+
+    def fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the connection dropped")
+
+    # Declarations, bills and bill lines are written by then; the ledger is not.
+    monkeypatch.setattr(bulk, "_post", fail)
+    with pytest.raises(RuntimeError), transaction(database_url, write=True) as db:
+        bulk.run_month(db, _admin(db), "2025-07", [r[0] for r in rows], [r[1] for r in rows],
+                       [r[2] for r in rows], paid_on=date(2025, 7, 20))
+    assert _counts(database_url) == before
+
+
+def test_sqlite_is_refused(database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the refusal is SQLite's")
+    with transaction(database_url, write=True) as db, pytest.raises(bulk.UnsupportedDatabase,
+                                                                     match="PostgreSQL only"):
+        bulk.run_month(db, None, "2025-07", [1], [1], [100])  # type: ignore[arg-type]
+
+
+def test_lexical_key_sorts_as_text() -> None:
+    numbers = [1, 2, 9, 10, 17, 100, 101, 1000, 999_999_999, 2_147_483_647, 5, 50, 500]
+    keys = bulk.lexical_key(__import__("numpy").array(numbers))
+    assert [n for _, n in sorted(zip(keys.tolist(), numbers, strict=True))] == sorted(
+        numbers, key=str)
+
+
+def test_from_a_staging_table(database_url: str) -> None:
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    with transaction(database_url, write=True) as db:
+        db.execute(text("CREATE TEMPORARY TABLE staged (id serial, employer_id int, "
+                        "person_id int, wage_fen bigint)"))
+        db.execute(text("INSERT INTO staged (employer_id, person_id, wage_fen) "
+                        "VALUES (:e, :p, :w)"), [{"e": e, "p": p, "w": w} for e, p, w in rows])
+        result = bulk.run_month_from_table(db, _admin(db), "2025-07", "staged",
+                                           paid_on=date(2025, 7, 20))
+        assert result.declaration_lines == len(rows) and result.bills == 4
+        assert result.paid_bills == 4 and ledger.check(db) == []
+        lines = db.execute(text("SELECT person_id, wage_fen FROM declaration_lines "
+                                "ORDER BY id")).all()
+    assert sorted(lines) == sorted((p, w) for _, p, w in rows)
