@@ -207,21 +207,34 @@ def _insert_missing(db: Session, specs: list[accounts.AccountCode]) -> None:
     db.execute(statement, rows)
 
 
-def _check_owner(db: Session, spec: accounts.AccountCode, field_name: str) -> None:
-    if spec.person_id is not None and db.get(Person, spec.person_id) is None:
-        raise InputError(field_name, f"no person with id {spec.person_id}")
-    if spec.employer_id is not None and db.get(Employer, spec.employer_id) is None:
-        raise InputError(field_name, f"no employer with id {spec.employer_id}")
+def _check_owners(
+    db: Session, specs: list[accounts.AccountCode], fields: dict[str, str]
+) -> None:
+    """Refuse accounts of persons or employers that do not exist: one query per owner kind."""
+    person_ids = {s.person_id for s in specs if s.person_id is not None}
+    employer_ids = {s.employer_id for s in specs if s.employer_id is not None}
+    persons = set(db.scalars(select(Person.id).where(Person.id.in_(person_ids)))) \
+        if person_ids else set()
+    employers = set(db.scalars(select(Employer.id).where(Employer.id.in_(employer_ids)))) \
+        if employer_ids else set()
+    for spec in specs:
+        if spec.person_id is not None and spec.person_id not in persons:
+            raise InputError(fields[spec.code], f"no person with id {spec.person_id}")
+        if spec.employer_id is not None and spec.employer_id not in employers:
+            raise InputError(fields[spec.code], f"no employer with id {spec.employer_id}")
 
 
 def _open(
-    db: Session, specs: dict[str, accounts.AccountCode], fields: dict[str, str]
+    db: Session, specs: dict[str, accounts.AccountCode], fields: dict[str, str],
+    existing: set[str] | None = None,
 ) -> None:
-    existing = set(db.scalars(select(LedgerAccount.code).where(LedgerAccount.code.in_(specs))))
+    """Create the accounts of `specs` not in `existing` (default: looked up here)."""
+    if existing is None:
+        existing = set(db.scalars(
+            select(LedgerAccount.code).where(LedgerAccount.code.in_(specs))))
     missing = [spec for code, spec in specs.items() if code not in existing]
-    for spec in missing:
-        _check_owner(db, spec, fields[spec.code])
     if missing:
+        _check_owners(db, missing, fields)
         _insert_missing(db, missing)
 
 
@@ -271,14 +284,19 @@ def _write(
     field_of: Callable[[int], str],
     actor_id: int | None,
     reverses: int | None = None,
-) -> LedgerEntry:
+) -> PostingResult:
     specs: dict[str, accounts.AccountCode] = {}
     fields: dict[str, str] = {}
     for i, (spec, _) in enumerate(lines):
         specs.setdefault(spec.code, spec)
         fields.setdefault(spec.code, field_of(i))
-    _open(db, specs, fields)
-    locked = _lock(db, sorted(specs))
+    # Most postings touch accounts that exist: lock them at once, and open the missing ones
+    # (then lock those too) only when there are any.
+    codes = sorted(specs)
+    locked = _lock(db, codes)
+    if len(locked) < len(codes):
+        _open(db, specs, fields, existing=set(locked))
+        locked = _lock(db, codes)
 
     deltas: dict[str, int] = defaultdict(int)
     counts: Counter[str] = Counter()
@@ -307,7 +325,14 @@ def _write(
     for code, delta in deltas.items():
         _update_balance(locked[code], delta, counts[code])
     db.flush()
-    return entry
+    # The result from what was just written (the lines in the order inserted, as a replay
+    # reads them back), without reading it again.
+    return PostingResult(
+        entry_id=entry.id, idempotency_key=entry.idempotency_key, kind=entry.kind,
+        memo=entry.memo, effective_date=entry.effective_date, posted_at=_utc(entry.posted_at),
+        lines=tuple(PostedLine(spec.code, amount) for spec, amount in lines),
+        reverses_entry_id=entry.reverses_entry_id, replayed=False,
+    )
 
 
 def _utc(moment: datetime) -> datetime:
@@ -344,7 +369,7 @@ def _replay(db: Session, entry: LedgerEntry, digest: str) -> PostingResult:
 
 
 def _post_once_or_replay(
-    db: Session, key: str, digest: str, write: Callable[[], LedgerEntry],
+    db: Session, key: str, digest: str, write: Callable[[], PostingResult],
     on_conflict: Callable[[], None] = lambda: None,
 ) -> PostingResult:
     for attempt in range(2):
@@ -353,7 +378,7 @@ def _post_once_or_replay(
             return _replay(db, existing, digest)
         try:
             with db.begin_nested():
-                entry = write()
+                written = write()
         except IntegrityError:
             # A concurrent posting took the key (or reversed the same entry) first: the
             # savepoint is gone; look again and answer as a retry would. Anything else (a
@@ -365,7 +390,7 @@ def _post_once_or_replay(
             if attempt:
                 raise
             continue
-        return _result(db, entry, replayed=False)
+        return written
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -419,7 +444,7 @@ def reverse(
         if done is not None:
             raise InputError("entry_id", f"entry {entry_id} is already reversed by entry {done}")
 
-    def write() -> LedgerEntry:
+    def write() -> PostingResult:
         original = db.get(LedgerEntry, entry_id)
         if original is None:
             raise InputError("entry_id", f"no ledger entry {entry_id}")
