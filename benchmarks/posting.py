@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
@@ -328,6 +329,37 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds used so far by the live processes of a process group (the server)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid:
+                    total += _cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+def backends_cpu(admin_url: str, database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving `database`."""
+    import psycopg
+
+    with closing(psycopg.connect(**_libpq(admin_url), autocommit=True)) as conn:  # type: ignore[arg-type]
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))]
+    return sum(_cpu_seconds(pid) for pid in pids)
+
+
 # =========================================================================== the load
 
 
@@ -338,6 +370,7 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
     counted: int = 0
+    cpu_before: tuple[float, float] = (0.0, 0.0)  # server, database, after the warm-up
 
 
 class _Connection:
@@ -380,7 +413,7 @@ class _Connection:
 
 
 async def _load(base: str, token: str, bills: list[tuple[int, str, int]], clients: int,
-                seconds: float) -> Load:
+                seconds: float, cpu: Callable[[], tuple[float, float]]) -> Load:
     host, port = base.removeprefix("http://").split(":")
     result = Load()
     queue = iter(bills)
@@ -416,6 +449,7 @@ async def _load(base: str, token: str, bills: list[tuple[int, str, int]], client
     await asyncio.gather(*(client(time.monotonic() + 60, [2]) for _ in range(clients)))
     warm = len(result.paid)
     result.latencies.clear()
+    result.cpu_before = cpu()
     budget = [len(bills)]
     began = time.perf_counter()
     stop_at = time.monotonic() + seconds
@@ -539,9 +573,12 @@ def main() -> None:
             say(f"shebao serve --workers {args.workers} on {base}")
             cpu_before = os.times()
             load = asyncio.run(_load(base, seeded.token, seeded.bills, args.clients,
-                                     args.seconds))
+                                     args.seconds, lambda: (group_cpu(process.pid),
+                                                            backends_cpu(args.admin_url, name))))
             cpu = os.times()
             client_cpu = (cpu.user - cpu_before.user) + (cpu.system - cpu_before.system)
+            server_cpu, database_cpu = (b - a for a, b in zip(load.cpu_before, (
+                group_cpu(process.pid), backends_cpu(args.admin_url, name)), strict=True))
             stop_server(process)
             process = None
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
@@ -550,7 +587,12 @@ def main() -> None:
         say(f"postings: {load.counted} payments answered 201 in {load.elapsed:.2f} s from "
             f"{args.clients} clients = {postings_per_s:.1f} /s; latency median "
             f"{lat[len(lat) // 2] * 1000:.1f} ms, p99 {lat[int(len(lat) * 0.99)] * 1000:.1f} ms;"
-            f" client CPU {client_cpu:.1f} s; errors {len(load.errors)}")
+            f" errors {len(load.errors)}")
+        if load.counted:
+            say(f"CPU a payment: server (uvicorn workers) {server_cpu / load.counted * 1000:.1f}"
+                f" ms, PostgreSQL backends {database_cpu / load.counted * 1000:.1f} ms, clients "
+                f"{client_cpu / load.counted * 1000:.1f} ms ("
+                f"{server_cpu:.1f} s, {database_cpu:.1f} s, {client_cpu:.1f} s in all)")
         say(f"load average after the postings: {load_average()}")
         for error in load.errors[:20]:
             say(f"  error: {error}")
