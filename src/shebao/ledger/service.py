@@ -31,12 +31,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shebao.auth import authz
 from shebao.auth.models import Role, User
+from shebao.db.base import utcnow
 from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
@@ -311,27 +313,40 @@ def _write(
                                            f"{account.balance_fen} fen, this entry leaves "
                                            f"{after} fen")
 
-    entry = LedgerEntry(
-        idempotency_key=key, request_hash=digest, kind=kind, memo=memo,
-        effective_date=effective_date, reverses_entry_id=reverses, actor_id=actor_id,
-    )
-    db.add(entry)
-    db.flush()  # the idempotency key (and a reversal's original) are unique here
+    # Plain statements rather than the unit of work: this is the hot path of every payment.
+    posted_at = utcnow()
+    entry_id = db.execute(  # the idempotency key (and a reversal's original) are unique here
+        insert(LedgerEntry.__table__).values(
+            idempotency_key=key, request_hash=digest, kind=kind, memo=memo,
+            effective_date=effective_date, posted_at=posted_at, reverses_entry_id=reverses,
+            actor_id=actor_id,
+        ).returning(LedgerEntry.__table__.c.id)
+    ).scalar_one()
     # One executemany for the lines: an entry of a large bill has thousands of them.
     db.execute(insert(LedgerLine), [
-        {"entry_id": entry.id, "account_id": locked[spec.code].id, "amount_fen": amount}
+        {"entry_id": entry_id, "account_id": locked[spec.code].id, "amount_fen": amount}
         for spec, amount in lines
     ])
+    # The cached balances, one executemany; the locked objects are told their new values.
     for code, delta in deltas.items():
         _update_balance(locked[code], delta, counts[code])
-    db.flush()
+    accounts_table = LedgerAccount.__table__
+    db.execute(
+        update(accounts_table).where(accounts_table.c.id == bindparam("account_id"))
+        .values(balance_fen=bindparam("new_balance"), line_count=bindparam("new_count")),
+        [{"account_id": locked[code].id, "new_balance": locked[code].balance_fen,
+          "new_count": locked[code].line_count} for code in deltas],
+    )
+    for code in deltas:
+        for name in ("balance_fen", "line_count"):
+            set_committed_value(locked[code], name, getattr(locked[code], name))
     # The result from what was just written (the lines in the order inserted, as a replay
     # reads them back), without reading it again.
     return PostingResult(
-        entry_id=entry.id, idempotency_key=entry.idempotency_key, kind=entry.kind,
-        memo=entry.memo, effective_date=entry.effective_date, posted_at=_utc(entry.posted_at),
+        entry_id=entry_id, idempotency_key=key, kind=kind, memo=memo,
+        effective_date=effective_date, posted_at=posted_at,
         lines=tuple(PostedLine(spec.code, amount) for spec, amount in lines),
-        reverses_entry_id=entry.reverses_entry_id, replayed=False,
+        reverses_entry_id=reverses, replayed=False,
     )
 
 
