@@ -350,14 +350,20 @@ def group_cpu(pgid: int) -> float:
     return total
 
 
-def backends_cpu(admin_url: str, database: str) -> float:
-    """CPU seconds used so far by the PostgreSQL backends serving `database`."""
+def backends_cpu(admin_url: str, database: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend serving `database`."""
     import psycopg
 
     with closing(psycopg.connect(**_libpq(admin_url), autocommit=True)) as conn:  # type: ignore[arg-type]
         pids = [row[0] for row in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))]
-    return sum(_cpu_seconds(pid) for pid in pids)
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
+def backends_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU of the backends alive at the end since `before` (a backend that closed meanwhile is
+    not counted: the pools keep theirs open, so this is a slight undercount at most)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 # =========================================================================== the load
@@ -370,7 +376,7 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
     counted: int = 0
-    cpu_before: tuple[float, float] = (0.0, 0.0)  # server, database, after the warm-up
+    cpu_before: tuple[float, dict[int, float]] = (0.0, {})  # server, backends, after warm-up
 
 
 class _Connection:
@@ -413,7 +419,7 @@ class _Connection:
 
 
 async def _load(base: str, token: str, bills: list[tuple[int, str, int]], clients: int,
-                seconds: float, cpu: Callable[[], tuple[float, float]]) -> Load:
+                seconds: float, cpu: Callable[[], tuple[float, dict[int, float]]]) -> Load:
     host, port = base.removeprefix("http://").split(":")
     result = Load()
     queue = iter(bills)
@@ -577,8 +583,9 @@ def main() -> None:
                                                             backends_cpu(args.admin_url, name))))
             cpu = os.times()
             client_cpu = (cpu.user - cpu_before.user) + (cpu.system - cpu_before.system)
-            server_cpu, database_cpu = (b - a for a, b in zip(load.cpu_before, (
-                group_cpu(process.pid), backends_cpu(args.admin_url, name)), strict=True))
+            server_cpu = group_cpu(process.pid) - load.cpu_before[0]
+            database_cpu = backends_delta(load.cpu_before[1],
+                                          backends_cpu(args.admin_url, name))
             stop_server(process)
             process = None
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
