@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint bench browser clean
+.PHONY: install run test lint bench bench-tools browser clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,16 @@ test: install browser
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 
-bench: install $(BENCH_OPENFISCA_INSTALLED)
+# pgbench for benchmarks/posting.py (PostgreSQL 15's ships in Debian's postgresql-15, pulled in
+# by postgresql-contrib), installed when missing and this user may install packages.
+bench-tools:
+	@if command -v pgbench >/dev/null 2>&1 && pgbench --version >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq postgresql-client postgresql-contrib >/dev/null; \
+	else echo "pgbench is missing and cannot be installed: benchmarks/posting.py will stop"; fi
+
+bench: install $(BENCH_OPENFISCA_INSTALLED) bench-tools
 	@set -e; for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 clean:

@@ -57,13 +57,22 @@ def refusals_exit_2(command: Callable[P, R]) -> Callable[P, R]:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (each builds its own app).")
+    ] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
     """Serve the web pages and the API."""
     import uvicorn
 
+    if workers > 1:
+        # Several processes need the app by name; each calls the factory and opens its own pool.
+        uvicorn.run("shebao.api.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="info", access_log=access_log)
+        return
     from shebao.api.app import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=access_log)
 
 
 @app.command()

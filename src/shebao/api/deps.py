@@ -38,8 +38,15 @@ def get_db(request: Request) -> Iterator[Session]:
 Db = Annotated[Session, Depends(get_db)]
 
 
-def get_write_db(request: Request) -> Iterator[Session]:
-    """A session whose transactions write after reading (BEGIN IMMEDIATE on SQLite)."""
+def get_write_db(request: Request, db: Db) -> Iterator[Session]:
+    """A session whose transactions write after reading (BEGIN IMMEDIATE on SQLite).
+
+    On PostgreSQL a write transaction is an ordinary one, so the request's session serves: the
+    signed-in user is looked up and the write is made on one connection, in one transaction.
+    """
+    if db.get_bind().dialect.name != "sqlite":
+        yield db
+        return
     session = get_sessionmaker(request.app.state.settings.database_url, write=True)()
     try:
         yield session
@@ -61,7 +68,8 @@ def optional_user(
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(401, "the Authorization header must be 'Bearer <token>'")
         found = resolve_session(db, token.strip(), "bearer", settings)
-        db.commit()
+        if db.deleted:  # an expired token was removed
+            db.commit()
         if found is None:
             raise HTTPException(401, "the token is unknown or has expired")
         return found.user

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from shebao.auth.models import STAFF_ROLES, AuthSession, Role, User
 from shebao.config import Settings, get_settings
@@ -151,9 +151,9 @@ def resolve_session(
     """The live session for `token`; a cookie session's idle timer restarts on each use."""
     settings = settings or get_settings()
     found = db.scalar(
-        select(AuthSession).where(
-            AuthSession.token_hash == _token_hash(token), AuthSession.kind == kind
-        )
+        select(AuthSession)
+        .options(joinedload(AuthSession.user))  # every request reads the user: one query
+        .where(AuthSession.token_hash == _token_hash(token), AuthSession.kind == kind)
     )
     if found is None:
         return None

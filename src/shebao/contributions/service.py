@@ -279,6 +279,9 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
     Paying the same bill again with the same day and amount returns the first payment.
     """
     bill = bill_for(db, user, bill_id, "contribution.pay")
+    # Two payments of one bill at once meet here: the second waits, then finds the first.
+    db.execute(select(Bill.id).where(Bill.id == bill.id).with_for_update())
+    db.refresh(bill)
     if paid_on > date.today():
         raise InputError("paid_on", "a payment cannot be dated in the future")
     fee, days = late_fee_on(bill, paid_on)

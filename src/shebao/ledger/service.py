@@ -31,12 +31,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shebao.auth import authz
 from shebao.auth.models import Role, User
+from shebao.db.base import utcnow
 from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
@@ -209,21 +211,34 @@ def _insert_missing(db: Session, specs: list[accounts.AccountCode]) -> None:
     db.execute(statement, rows)
 
 
-def _check_owner(db: Session, spec: accounts.AccountCode, field_name: str) -> None:
-    if spec.person_id is not None and db.get(Person, spec.person_id) is None:
-        raise InputError(field_name, f"no person with id {spec.person_id}")
-    if spec.employer_id is not None and db.get(Employer, spec.employer_id) is None:
-        raise InputError(field_name, f"no employer with id {spec.employer_id}")
+def _check_owners(
+    db: Session, specs: list[accounts.AccountCode], fields: dict[str, str]
+) -> None:
+    """Refuse accounts of persons or employers that do not exist: one query per owner kind."""
+    person_ids = {s.person_id for s in specs if s.person_id is not None}
+    employer_ids = {s.employer_id for s in specs if s.employer_id is not None}
+    persons = set(db.scalars(select(Person.id).where(Person.id.in_(person_ids)))) \
+        if person_ids else set()
+    employers = set(db.scalars(select(Employer.id).where(Employer.id.in_(employer_ids)))) \
+        if employer_ids else set()
+    for spec in specs:
+        if spec.person_id is not None and spec.person_id not in persons:
+            raise InputError(fields[spec.code], f"no person with id {spec.person_id}")
+        if spec.employer_id is not None and spec.employer_id not in employers:
+            raise InputError(fields[spec.code], f"no employer with id {spec.employer_id}")
 
 
 def _open(
-    db: Session, specs: dict[str, accounts.AccountCode], fields: dict[str, str]
+    db: Session, specs: dict[str, accounts.AccountCode], fields: dict[str, str],
+    existing: set[str] | None = None,
 ) -> None:
-    existing = set(db.scalars(select(LedgerAccount.code).where(LedgerAccount.code.in_(specs))))
+    """Create the accounts of `specs` not in `existing` (default: looked up here)."""
+    if existing is None:
+        existing = set(db.scalars(
+            select(LedgerAccount.code).where(LedgerAccount.code.in_(specs))))
     missing = [spec for code, spec in specs.items() if code not in existing]
-    for spec in missing:
-        _check_owner(db, spec, fields[spec.code])
     if missing:
+        _check_owners(db, missing, fields)
         _insert_missing(db, missing)
 
 
@@ -273,14 +288,19 @@ def _write(
     field_of: Callable[[int], str],
     actor_id: int | None,
     reverses: int | None = None,
-) -> LedgerEntry:
+) -> PostingResult:
     specs: dict[str, accounts.AccountCode] = {}
     fields: dict[str, str] = {}
     for i, (spec, _) in enumerate(lines):
         specs.setdefault(spec.code, spec)
         fields.setdefault(spec.code, field_of(i))
-    _open(db, specs, fields)
-    locked = _lock(db, sorted(specs))
+    # Most postings touch accounts that exist: lock them at once, and open the missing ones
+    # (then lock those too) only when there are any.
+    codes = sorted(specs)
+    locked = _lock(db, codes)
+    if len(locked) < len(codes):
+        _open(db, specs, fields, existing=set(locked))
+        locked = _lock(db, codes)
 
     deltas: dict[str, int] = defaultdict(int)
     counts: Counter[str] = Counter()
@@ -295,21 +315,41 @@ def _write(
                                            f"{account.balance_fen} fen, this entry leaves "
                                            f"{after} fen")
 
-    entry = LedgerEntry(
-        idempotency_key=key, request_hash=digest, kind=kind, memo=memo,
-        effective_date=effective_date, reverses_entry_id=reverses, actor_id=actor_id,
-    )
-    db.add(entry)
-    db.flush()  # the idempotency key (and a reversal's original) are unique here
+    # Plain statements rather than the unit of work: this is the hot path of every payment.
+    posted_at = utcnow()
+    entry_id = db.execute(  # the idempotency key (and a reversal's original) are unique here
+        insert(LedgerEntry.__table__).values(
+            idempotency_key=key, request_hash=digest, kind=kind, memo=memo,
+            effective_date=effective_date, posted_at=posted_at, reverses_entry_id=reverses,
+            actor_id=actor_id,
+        ).returning(LedgerEntry.__table__.c.id)
+    ).scalar_one()
     # One executemany for the lines: an entry of a large bill has thousands of them.
     db.execute(insert(LedgerLine), [
-        {"entry_id": entry.id, "account_id": locked[spec.code].id, "amount_fen": amount}
+        {"entry_id": entry_id, "account_id": locked[spec.code].id, "amount_fen": amount}
         for spec, amount in lines
     ])
+    # The cached balances, one executemany; the locked objects are told their new values.
     for code, delta in deltas.items():
         _update_balance(locked[code], delta, counts[code])
-    db.flush()
-    return entry
+    accounts_table = LedgerAccount.__table__
+    db.execute(
+        update(accounts_table).where(accounts_table.c.id == bindparam("account_id"))
+        .values(balance_fen=bindparam("new_balance"), line_count=bindparam("new_count")),
+        [{"account_id": locked[code].id, "new_balance": locked[code].balance_fen,
+          "new_count": locked[code].line_count} for code in deltas],
+    )
+    for code in deltas:
+        for name in ("balance_fen", "line_count"):
+            set_committed_value(locked[code], name, getattr(locked[code], name))
+    # The result from what was just written (the lines in the order inserted, as a replay
+    # reads them back), without reading it again.
+    return PostingResult(
+        entry_id=entry_id, idempotency_key=key, kind=kind, memo=memo,
+        effective_date=effective_date, posted_at=posted_at,
+        lines=tuple(PostedLine(spec.code, amount) for spec, amount in lines),
+        reverses_entry_id=reverses, replayed=False,
+    )
 
 
 def _utc(moment: datetime) -> datetime:
@@ -346,7 +386,7 @@ def _replay(db: Session, entry: LedgerEntry, digest: str) -> PostingResult:
 
 
 def _post_once_or_replay(
-    db: Session, key: str, digest: str, write: Callable[[], LedgerEntry],
+    db: Session, key: str, digest: str, write: Callable[[], PostingResult],
     on_conflict: Callable[[], None] = lambda: None,
 ) -> PostingResult:
     for attempt in range(2):
@@ -355,7 +395,7 @@ def _post_once_or_replay(
             return _replay(db, existing, digest)
         try:
             with db.begin_nested():
-                entry = write()
+                written = write()
         except IntegrityError:
             # A concurrent posting took the key (or reversed the same entry) first: the
             # savepoint is gone; look again and answer as a retry would. Anything else (a
@@ -367,7 +407,7 @@ def _post_once_or_replay(
             if attempt:
                 raise
             continue
-        return _result(db, entry, replayed=False)
+        return written
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -421,7 +461,7 @@ def reverse(
         if done is not None:
             raise InputError("entry_id", f"entry {entry_id} is already reversed by entry {done}")
 
-    def write() -> LedgerEntry:
+    def write() -> PostingResult:
         original = db.get(LedgerEntry, entry_id)
         if original is None:
             raise InputError("entry_id", f"no ledger entry {entry_id}")

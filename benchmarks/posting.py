@@ -1,0 +1,643 @@
+"""Contribution payments over the API on PostgreSQL, against pgbench's TPC-B on the same server.
+
+What runs:
+
+1. A fresh database of its own (`shebao_bench_<random>`), migrated with shebao's migrations,
+   seeded with what payments need: employers in all 31 provinces (one county each), one
+   employee per employer with an open employment spell and the four employee schemes, and
+   monthly declarations priced into bills (one person, one bill) — 24,000 open bills by
+   default. The bulk of the bills is written with one executemany per table, priced by the
+   same `policy.billing.monthly_bill` that `contributions.service.declare` calls; one employer
+   per province declares its first month through `declare` itself, and the script stops if
+   that bill's lines differ from the bulk pricing for the same wage. A national clerk account
+   and its bearer token are made with the auth service. Seeding is timed apart.
+2. `shebao serve` (uvicorn, `--workers`) as a subprocess on a free loopback port, pointed at
+   that database; the script waits for /health.
+3. `--clients` concurrent clients (asyncio, one keep-alive HTTP/1.1 connection each) take
+   bills from one queue (month by month, employers interleaved, so concurrent payments touch
+   different persons) and POST `/api/v1/contributions/bills/{id}/payments` with the due date
+   and the bill's amount, for `--seconds`. A short warm-up (not counted) comes first.
+   postings_per_s = 201 answers / elapsed seconds; any other answer is an error and printed.
+4. pgbench TPC-B (its built-in script) in a scratch database on the same server:
+   `pgbench -i -s 10`, then `pgbench -c 16 -j 2 -T 20`.
+5. Checks: `ledger.service.check` finds no breach; every 201 payment exists once, with its
+   ledger entry, and no other payment exists. The scratch databases are dropped, even on
+   failure.
+
+The last line printed is JSON:
+{"postings_per_s", "pgbench_tps", "ratio", then "errors", "clients", "seconds", "workers", ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER = "127.0.0.1"
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+SCHEMES = ("employee_pension", "employee_medical", "unemployment", "work_injury")
+MONTHS_FROM = (2025, 1)
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+# =========================================================================== databases
+
+
+def _libpq(url: str) -> dict[str, object]:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return {"host": parsed.host or SERVER, "port": parsed.port or 5432,
+            "user": parsed.username or "postgres", "dbname": parsed.database or "postgres"}
+
+
+def create_database(admin_url: str, name: str) -> str:
+    import psycopg
+
+    with closing(psycopg.connect(**_libpq(admin_url), autocommit=True)) as conn:  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}"')
+    from sqlalchemy.engine import make_url
+
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with closing(psycopg.connect(**_libpq(admin_url), autocommit=True)) as conn:  # type: ignore[arg-type]
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# =========================================================================== seeding
+
+
+@dataclass
+class Seed:
+    token: str
+    bills: list[tuple[int, str, int]]  # (bill id, due date, amount fen), in payment order
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _months(count: int) -> list[str]:
+    year, month = MONTHS_FROM
+    out = []
+    for _ in range(count):
+        out.append(f"{year}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def seed(url: str, employers: int, months: int) -> Seed:
+    import numpy as np
+    from sqlalchemy import insert, select
+
+    from shebao.auth.service import create_user, start_session
+    from shebao.contributions import service as contributions
+    from shebao.contributions.models import Bill, BillLine, Declaration, DeclarationLine
+    from shebao.db.engine import get_engine, transaction
+    from shebao.errors import InputError
+    from shebao.policy import PROVINCE_CODES, Policy
+    from shebao.policy.billing import monthly_bill
+    from shebao.policy.formulas.periods import parse_month
+    from shebao.registry.identifiers import make_credit_code, make_resident_id
+    from shebao.registry.models import Employer, EmploymentSpell, Enrollment, Person
+    from shebao.registry.regions import counties_of, get_region
+
+    started = time.perf_counter()
+    # The region table lists counties for Guangdong and Sichuan only; elsewhere the employer
+    # is registered at the province itself.
+    county = {p: (counties_of(p) or [get_region(p)])[0].code for p in PROVINCE_CODES}
+    month_list = _months(months)
+    provinces = []
+    for province in PROVINCE_CODES:
+        try:  # a province whose parameters cannot price a bill (no average wage) is left out
+            for month in month_list:
+                monthly_bill(Policy.at(contributions.month_bounds(month)[0], county[province]),
+                             parse_month(month), county[province], np.array([800000]))
+        except InputError as missing:
+            say(f"  {province} left out: {missing.reason}")
+            continue
+        provinces.append(province)
+    rng = np.random.default_rng(20260101)
+    wages = (rng.lognormal(np.log(8000), 0.35, employers) * 100).astype(np.int64)
+    region_of = [county[provinces[i % len(provinces)]] for i in range(employers)]
+    with transaction(url, write=True) as db:
+        clerk = create_user(db, username="bench-clerk", password=secrets.token_urlsafe(16),
+                            role="clerk", region_code="000000", display_name="benchmark clerk")
+        token = start_session(db, clerk, "bearer").token
+        employer_ids = list(db.scalars(insert(Employer).returning(
+            Employer.id, sort_by_parameter_order=True), [
+            {"credit_code": make_credit_code(region_of[i], f"{i:09d}"),
+             "name": f"基准测试企业{i}", "region_code": region_of[i], "industry": "批发和零售",
+             "injury_class": 1, "size": "small", "is_public_body": False,
+             "category": "enterprise"}
+            for i in range(employers)
+        ]))
+        births = [date.fromordinal(date(1970, 1, 1).toordinal() + i // 500)
+                  for i in range(employers)]
+        numbers = [make_resident_id(region_of[i], births[i], (i % 500) * 2 + 1)
+                   for i in range(employers)]
+        person_ids = list(db.scalars(insert(Person).returning(
+            Person.id, sort_by_parameter_order=True), [
+            {"identity_number": numbers[i], "name": f"职工{i}", "sex": "male",
+             "birth_date": births[i],
+             "hukou_region": region_of[i], "residence_region": region_of[i]}
+            for i in range(employers)
+        ]))
+        db.execute(insert(EmploymentSpell), [
+            {"person_id": person_ids[i], "employer_id": employer_ids[i],
+             "category": "enterprise_employee", "start_date": date(2020, 1, 1),
+             "end_date": None, "end_reason": None, "monthly_wage_fen": int(wages[i])}
+            for i in range(employers)
+        ])
+        db.execute(insert(Enrollment), [
+            {"person_id": person_ids[i], "scheme": scheme, "category": "enterprise_employee",
+             "region_code": region_of[i], "employer_id": employer_ids[i],
+             "start_date": date(2020, 1, 1), "end_date": None, "end_reason": None}
+            for i in range(employers) for scheme in SCHEMES
+        ])
+    registry_seconds = time.perf_counter() - started
+
+    # One employer per province declares the first month through the service; the rest is
+    # priced in bulk the same way and must agree with it.
+    sample = set(range(min(len(provinces), employers)))
+    with transaction(url, write=True) as db:
+        operator = db.get(type(clerk), clerk.id)
+        assert operator is not None
+        service_bills = {
+            i: contributions.declare(db, operator, employer_ids[i], month_list[0], [
+                contributions.DeclaredRow(1, numbers[i], int(wages[i]))], "api").id
+            for i in sorted(sample)
+        }
+    engine = get_engine(url)
+    made = 0
+    lines_made = 0
+    with transaction(url, write=True) as db:
+        for month in month_list:
+            first, last = contributions.month_bounds(month)
+            number = parse_month(month)
+            priced_rows: list[tuple[int, dict[str, object], list[dict[str, object]]]] = []
+            for province in provinces:
+                region = county[province]
+                who = [i for i in range(employers) if region_of[i] == region]
+                if not who:
+                    continue
+                priced = monthly_bill(Policy.at(first, region), number, region,
+                                      wages[who], injury_class=1, enterprise_size="small",
+                                      public_body=False)
+                for k, i in enumerate(who):
+                    rows = [
+                        {"person_id": person_ids[i], "scheme": line.scheme, "payer": line.payer,
+                         "destination": line.destination, "base_fen": int(priced.base_fen[k]),
+                         "rate": line.rate, "relief_factor": float(line.relief_factor[k]),
+                         "amount_fen": int(line.amount_fen[k])}
+                        for line in priced.lines if line.amount_fen[k] != 0
+                    ]
+                    bill = {"payer_kind": "employer", "employer_id": employer_ids[i],
+                            "person_id": None, "month": month, "province": province,
+                            "due_date": last, "amount_fen": sum(r["amount_fen"] for r in rows),
+                            "status": "open"}
+                    priced_rows.append((i, bill, rows))
+            if month == month_list[0]:
+                _compare(db, priced_rows, service_bills)
+                priced_rows = [r for r in priced_rows if r[0] not in sample]
+            declaration_ids = list(db.scalars(insert(Declaration).returning(
+                Declaration.id, sort_by_parameter_order=True), [
+                {"employer_id": employer_ids[i], "month": month, "source": "api",
+                 "submitted_by": clerk.id, "line_count": 1, "total_wage_fen": int(wages[i])}
+                for i, _, _ in priced_rows
+            ]))
+            db.execute(insert(DeclarationLine), [
+                {"declaration_id": d, "person_id": person_ids[i], "wage_fen": int(wages[i])}
+                for d, (i, _, _) in zip(declaration_ids, priced_rows, strict=True)
+            ])
+            bill_ids = list(db.scalars(insert(Bill).returning(
+                Bill.id, sort_by_parameter_order=True), [
+                {**bill, "declaration_id": d}
+                for d, (_, bill, _) in zip(declaration_ids, priced_rows, strict=True)
+            ]))
+            lines = [{"bill_id": b, **row}
+                     for b, (_, _, rows) in zip(bill_ids, priced_rows, strict=True)
+                     for row in rows]
+            db.execute(insert(BillLine), lines)
+            made += len(bill_ids)
+            lines_made += len(lines)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        bills = [(int(b), d.isoformat(), int(a)) for b, d, a in conn.execute(
+            select(Bill.id, Bill.due_date, Bill.amount_fen)
+            .where(Bill.status == "open").order_by(Bill.month, Bill.employer_id))]
+    engine.dispose()
+    return Seed(token=token, bills=bills, seconds=time.perf_counter() - started, counts={
+        "employers": employers, "persons": employers, "enrollments": employers * len(SCHEMES),
+        "bills_by_service": len(service_bills), "bills_in_bulk": made,
+        "bill_lines_in_bulk": lines_made, "provinces": len(provinces),
+        "registry_seconds": round(registry_seconds, 2),
+    })
+
+
+def _compare(db: object, priced: list, service_bills: dict[int, int]) -> None:
+    """Stop unless each bill `declare` made has the lines the bulk pricing gives."""
+    from sqlalchemy import select
+
+    from shebao.contributions.models import Bill, BillLine
+
+    by_employer = {i: (bill, rows) for i, bill, rows in priced}
+    keys = ("person_id", "scheme", "payer", "destination", "base_fen", "rate",
+            "relief_factor", "amount_fen")
+    for i, bill_id in service_bills.items():
+        bill = db.get(Bill, bill_id)  # type: ignore[attr-defined]
+        lines = sorted(tuple(getattr(line, k) for k in keys) for line in db.scalars(  # type: ignore[attr-defined]
+            select(BillLine).where(BillLine.bill_id == bill_id)))
+        expected_bill, rows = by_employer[i]
+        expected = sorted(tuple(row[k] for k in keys) for row in rows)
+        if lines != expected or bill.amount_fen != expected_bill["amount_fen"]:
+            raise SystemExit(f"bulk pricing differs from declare() for bill {bill_id}")
+
+
+# =========================================================================== the server
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind((SERVER, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(url: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "SHEBAO_DATABASE_URL": url}
+    env.pop("SHEBAO_DEMO", None)
+    shebao = Path(sys.executable).with_name("shebao")
+    command = [str(shebao), "serve", "--host", SERVER, "--port", str(port),
+               "--workers", str(workers), "--no-access-log"]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    base = f"http://{SERVER}:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"shebao serve exited with {process.returncode}: "
+                             f"{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_server(process)
+    raise SystemExit("shebao serve did not answer /health within 60 s")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds used so far by the live processes of a process group (the server)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid:
+                    total += _cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+def backends_cpu(admin_url: str, database: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend serving `database`."""
+    import psycopg
+
+    with closing(psycopg.connect(**_libpq(admin_url), autocommit=True)) as conn:  # type: ignore[arg-type]
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))]
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
+def backends_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU of the backends alive at the end since `before` (a backend that closed meanwhile is
+    not counted: the pools keep theirs open, so this is a slight undercount at most)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+# =========================================================================== the load
+
+
+@dataclass
+class Load:
+    paid: dict[int, int] = field(default_factory=dict)  # bill id -> payment id (201s)
+    errors: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    counted: int = 0
+    cpu_before: tuple[float, dict[int, float]] = (0.0, {})  # server, backends, after warm-up
+
+
+class _Connection:
+    """One keep-alive HTTP/1.1 connection: a few lines over asyncio streams, so that the
+    clients, on the same two cores as the server, cost little CPU (httpx costs several
+    milliseconds a request here)."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self.head = (f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+                     "Content-Type: application/json\r\nAccept: application/json\r\n")
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}"
+                          "\r\n\r\n".encode() + body)
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in
+                   (line.partition(":") for line in lines[1:] if line)}
+        if "content-length" not in headers:
+            raise ConnectionError(f"answer without Content-Length: {headers}")
+        data = await self.reader.readexactly(int(headers["content-length"]))
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return status, data
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
+async def _load(base: str, token: str, bills: list[tuple[int, str, int]], clients: int,
+                seconds: float, cpu: Callable[[], tuple[float, dict[int, float]]]) -> Load:
+    host, port = base.removeprefix("http://").split(":")
+    result = Load()
+    queue = iter(bills)
+
+    async def client(stop_at: float, budget: list[int]) -> None:
+        http = _Connection(host, int(port), token)
+        try:
+            while time.monotonic() < stop_at and budget[0] > 0 and len(result.errors) < 20:
+                bill = next(queue, None)
+                if bill is None:
+                    return
+                budget[0] -= 1
+                bill_id, due, amount = bill
+                body = json.dumps({"paid_on": due, "amount_fen": amount}).encode()
+                began = time.perf_counter()
+                try:
+                    status, data = await asyncio.wait_for(http.post(
+                        f"/api/v1/contributions/bills/{bill_id}/payments", body), 60)
+                except (OSError, ConnectionError, TimeoutError, asyncio.IncompleteReadError,
+                        ValueError) as failed:
+                    result.errors.append(f"bill {bill_id}: {type(failed).__name__} {failed}")
+                    await http.close()
+                    continue
+                result.latencies.append(time.perf_counter() - began)
+                if status == 201:
+                    result.paid[bill_id] = int(json.loads(data)["id"])
+                else:
+                    result.errors.append(f"bill {bill_id}: {status} {data[:300]!r}")
+        finally:
+            await http.close()
+
+    # Warm-up: every client two payments, not counted in the rate.
+    await asyncio.gather(*(client(time.monotonic() + 60, [2]) for _ in range(clients)))
+    warm = len(result.paid)
+    result.latencies.clear()
+    result.cpu_before = cpu()
+    budget = [len(bills)]
+    began = time.perf_counter()
+    stop_at = time.monotonic() + seconds
+    await asyncio.gather(*(client(stop_at, budget) for _ in range(clients)))
+    result.elapsed = time.perf_counter() - began
+    result.counted = len(result.paid) - warm
+    return result
+
+
+# =========================================================================== pgbench
+
+
+def pgbench(admin_url: str, scale: int, clients: int, seconds: int) -> tuple[float, str]:
+    binary = shutil.which("pgbench")
+    if binary is None:
+        raise SystemExit("pgbench is missing: `make bench` installs it (postgresql-client)")
+    name = f"shebao_pgbench_{secrets.token_hex(4)}"
+    conn = _libpq(admin_url)
+    common = ["-h", str(conn["host"]), "-p", str(conn["port"]), "-U", str(conn["user"])]
+    create_database(admin_url, name)
+    try:
+        began = time.perf_counter()
+        subprocess.run([binary, *common, "-i", "-q", "-s", str(scale), name], check=True,
+                       capture_output=True, timeout=600)
+        say(f"pgbench: initialised scale {scale} in {time.perf_counter() - began:.1f} s "
+            f"(not timed)")
+        run = subprocess.run(
+            [binary, *common, "-c", str(clients), "-j", "2", "-T", str(seconds), name],
+            check=True, capture_output=True, text=True, timeout=seconds + 300)
+    finally:
+        drop_database(admin_url, name)
+    found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", run.stdout)
+    if found is None:
+        raise SystemExit(f"cannot read pgbench's tps:\n{run.stdout}\n{run.stderr}")
+    latency = re.search(r"latency average = ([0-9.]+) ms", run.stdout)
+    return float(found.group(1)), (latency.group(1) if latency else "?")
+
+
+# =========================================================================== checks
+
+
+def verify(url: str, paid: dict[int, int]) -> list[str]:
+    from sqlalchemy import func, select
+
+    from shebao.contributions.models import Bill, Payment
+    from shebao.db.engine import get_engine, transaction
+    from shebao.ledger.models import LedgerEntry
+    from shebao.ledger.service import check, totals
+
+    problems: list[str] = []
+    with transaction(url) as db:
+        breaches = check(db)
+        problems += [f"ledger: {b}" for b in breaches[:20]]
+        counted = totals(db)
+        rows = db.execute(select(Payment.id, Payment.bill_id, Payment.ledger_entry_id)).all()
+        by_bill: dict[int, list[int]] = {}
+        for payment_id, bill_id, _ in rows:
+            by_bill.setdefault(bill_id, []).append(payment_id)
+        for bill_id, payment_id in paid.items():
+            if by_bill.get(bill_id) != [payment_id]:
+                problems.append(f"bill {bill_id}: answered payment {payment_id}, stored "
+                                f"{by_bill.get(bill_id)}")
+        # The seeding paid nothing: every stored payment is one the clients were told of.
+        extra = set(by_bill) - set(paid)
+        if extra:
+            problems.append(f"{len(extra)} payments stored that no client was answered")
+        entries = db.scalar(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.idempotency_key.like("contribution-payment-%")))
+        if entries != len(rows):
+            problems.append(f"{entries} payment ledger entries for {len(rows)} payments")
+        linked = db.scalar(select(func.count()).select_from(Payment).join(
+            LedgerEntry, LedgerEntry.id == Payment.ledger_entry_id))
+        if linked != len(rows):
+            problems.append(f"{len(rows) - (linked or 0)} payments without their ledger entry")
+        paid_bills = db.scalar(select(func.count()).select_from(Bill).where(
+            Bill.status == "paid"))
+        if paid_bills != len(rows):
+            problems.append(f"{paid_bills} bills marked paid for {len(rows)} payments")
+    get_engine(url).dispose()
+    say(f"checks: ledger.check over {counted.entries} entries, {counted.lines} lines, "
+        f"{counted.accounts} accounts: {len(breaches)} breach(es); "
+        f"{len(rows)} payments stored for {len(paid)} answered 201")
+    return problems
+
+
+# =========================================================================== main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--employers", type=int, default=4000)
+    parser.add_argument("--months", type=int, default=6)
+    parser.add_argument("--pgbench-scale", type=int, default=10)
+    parser.add_argument("--pgbench-seconds", type=int, default=20)
+    parser.add_argument("--no-pgbench", action="store_true", help="the postings half only")
+    parser.add_argument("--admin-url", default=os.environ.get("SHEBAO_BENCH_ADMIN_URL",
+                                                              ADMIN_URL))
+    args = parser.parse_args()
+    if not 1 <= args.clients <= 256 or not 1 <= args.seconds <= 600:
+        raise SystemExit("--clients 1..256 and --seconds 1..600")
+
+    say(f"load average at start: {load_average()} ({os.cpu_count()} cores)")
+    name = f"shebao_bench_{secrets.token_hex(4)}"
+    process = None
+    try:
+        url = create_database(args.admin_url, name)
+        from shebao.db.migrate import upgrade
+
+        began = time.perf_counter()
+        upgrade(url)
+        say(f"database {name}: migrated in {time.perf_counter() - began:.1f} s")
+        seeded = seed(url, args.employers, args.months)
+        say(f"seeded in {seeded.seconds:.1f} s (not timed): {len(seeded.bills)} open bills, "
+            + ", ".join(f"{k} {v}" for k, v in seeded.counts.items()))
+        with tempfile.TemporaryDirectory() as tmp:
+            log = Path(tmp) / "serve.log"
+            process, base = start_server(url, args.workers, log)
+            say(f"shebao serve --workers {args.workers} on {base}")
+            cpu_before = os.times()
+            load = asyncio.run(_load(base, seeded.token, seeded.bills, args.clients,
+                                     args.seconds, lambda: (group_cpu(process.pid),
+                                                            backends_cpu(args.admin_url, name))))
+            cpu = os.times()
+            client_cpu = (cpu.user - cpu_before.user) + (cpu.system - cpu_before.system)
+            server_cpu = group_cpu(process.pid) - load.cpu_before[0]
+            database_cpu = backends_delta(load.cpu_before[1],
+                                          backends_cpu(args.admin_url, name))
+            stop_server(process)
+            process = None
+            tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+        postings_per_s = load.counted / load.elapsed if load.elapsed else 0.0
+        lat = sorted(load.latencies) or [0.0]
+        say(f"postings: {load.counted} payments answered 201 in {load.elapsed:.2f} s from "
+            f"{args.clients} clients = {postings_per_s:.1f} /s; latency median "
+            f"{lat[len(lat) // 2] * 1000:.1f} ms, p99 {lat[int(len(lat) * 0.99)] * 1000:.1f} ms;"
+            f" errors {len(load.errors)}")
+        if load.counted:
+            say(f"CPU a payment: server (uvicorn workers) {server_cpu / load.counted * 1000:.1f}"
+                f" ms, PostgreSQL backends {database_cpu / load.counted * 1000:.1f} ms, clients "
+                f"{client_cpu / load.counted * 1000:.1f} ms ("
+                f"{server_cpu:.1f} s, {database_cpu:.1f} s, {client_cpu:.1f} s in all)")
+        say(f"load average after the postings: {load_average()}")
+        for error in load.errors[:20]:
+            say(f"  error: {error}")
+        if load.errors:
+            say("server log tail:\n  " + "\n  ".join(tail))
+        problems = verify(url, load.paid)
+        for problem in problems:
+            say(f"  breach: {problem}")
+
+        tps, latency = (0.0, "-")
+        if not args.no_pgbench:
+            tps, latency = pgbench(args.admin_url, args.pgbench_scale, args.clients,
+                                   args.pgbench_seconds)
+            say(f"pgbench TPC-B: -c {args.clients} -j 2 -T {args.pgbench_seconds}, scale "
+                f"{args.pgbench_scale}: {tps:.1f} tps, latency average {latency} ms")
+            say(f"load average after pgbench: {load_average()}")
+    finally:
+        if process is not None:
+            stop_server(process)
+        try:
+            from shebao.db.engine import get_engine
+
+            get_engine(f"{args.admin_url.rsplit('/', 1)[0]}/{name}").dispose()
+        except Exception:  # cleaning up; the drop below is what matters
+            pass
+        drop_database(args.admin_url, name)
+        say(f"dropped {name}")
+    ratio = postings_per_s / tps if tps else 0.0
+    say(f"ratio postings/s to pgbench tps: {ratio:.3f} (goal ≥ 0.2)")
+    print(json.dumps({
+        "postings_per_s": round(postings_per_s, 1), "pgbench_tps": round(tps, 1),
+        "ratio": round(ratio, 3), "errors": len(load.errors) + len(problems),
+        "clients": args.clients, "seconds": round(load.elapsed, 2), "workers": args.workers,
+        "payments": load.counted, "load_average": load_average(),
+    }))
+    if load.errors or problems:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
