@@ -10,9 +10,11 @@ medium firms, the employer's medical share to the account) paid ten days late.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -235,9 +237,9 @@ def test_a_failure_half_way_leaves_nothing(database_url: str, monkeypatch) -> No
     assert _counts(database_url) == before
 
 
-def test_sqlite_is_refused(database_url: str) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the refusal is SQLite's")
+def test_sqlite_is_refused(tmp_path: Path, sqlite_template: Path) -> None:
+    database_url = f"sqlite:///{tmp_path / 'refuses.db'}"
+    shutil.copy(sqlite_template, tmp_path / "refuses.db")
     with transaction(database_url, write=True) as db, pytest.raises(bulk.UnsupportedDatabase,
                                                                      match="PostgreSQL only"):
         bulk.run_month(db, None, "2025-07", [1], [1], [100])  # type: ignore[arg-type]
