@@ -44,15 +44,7 @@ def _number(url: str, person_id: int) -> str:
 def test_declare_bill_and_pay(client: TestClient, world: World, database_url: str) -> None:
     _employ(client, world, world.worker)
     employer = bearer(client, "employer-factory")
-    declared = client.post(
-        "/api/v1/contributions/declarations",
-        json={"employer_id": world.factory, "month": "2025-07",
-              "lines": [{"identity_number": _number(database_url, world.worker),
-                         "wage_fen": 800000}]},
-        headers=employer,
-    )
-    assert declared.status_code == 201, declared.text
-    bill = declared.json()
+    bill = _declare(client, world, database_url, "2025-07", employer)
     # Shenzhen, July 2025, base 8,000 RMB (inside 60–300% of the average): employer 16% pension
     # 128000 + medical 52000 (6.5%) + unemployment 0.5% 4000 + injury class 3 0.7% 5600;
     # employee 8% 64000 + 2% 16000 + 0.5% 4000.
@@ -82,13 +74,7 @@ def test_a_late_payment_carries_the_daily_fee(
 ) -> None:
     _employ(client, world, world.worker)
     employer = bearer(client, "employer-factory")
-    bill = client.post(
-        "/api/v1/contributions/declarations",
-        json={"employer_id": world.factory, "month": "2025-03",
-              "lines": [{"identity_number": _number(database_url, world.worker),
-                         "wage_fen": 800000}]},
-        headers=employer,
-    ).json()
+    bill = _declare(client, world, database_url, "2025-03", employer)
     # Due 2025-03-31, paid 2025-04-10: 10 days × 0.05% × 273600 = 1368 fen.
     wrong = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
                         json={"paid_on": "2025-04-10", "amount_fen": bill["amount_fen"]},
@@ -119,13 +105,7 @@ def test_relief_in_2020_is_applied_by_size(
 ) -> None:
     _employ(client, world, world.worker, start="2019-01-01")
     clerk = bearer(client, "clerk-baoan")
-    bill = client.post(
-        "/api/v1/contributions/declarations",
-        json={"employer_id": world.factory, "month": "2020-03",
-              "lines": [{"identity_number": _number(database_url, world.worker),
-                         "wage_fen": 800000}]},
-        headers=clerk,
-    ).json()
+    bill = _declare(client, world, database_url, "2020-03", clerk)
     employer_pension = [
         line for line in bill["lines"]
         if line["scheme"] == "employee_pension" and line["payer"] == "employer"
@@ -191,13 +171,7 @@ def test_a_good_file_is_billed(client: TestClient, world: World, database_url: s
 def test_bills_are_out_of_reach_elsewhere(client: TestClient, world: World,
                                            database_url: str) -> None:
     _employ(client, world, world.worker)
-    bill = client.post(
-        "/api/v1/contributions/declarations",
-        json={"employer_id": world.factory, "month": "2025-07",
-              "lines": [{"identity_number": _number(database_url, world.worker),
-                         "wage_fen": 800000}]},
-        headers=bearer(client, "employer-factory"),
-    ).json()
+    bill = _declare(client, world, database_url, "2025-07", bearer(client, "employer-factory"))
     far = bearer(client, "clerk-jinjiang")
     assert client.get(f"/api/v1/contributions/bills/{bill['id']}", headers=far).status_code == 404
     paid = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
@@ -296,13 +270,7 @@ def test_interest_is_credited_once_a_year(
     _employ(client, world, world.worker, start="2024-01-01")
     employer = bearer(client, "employer-factory")
     for month in ("2024-01", "2024-12"):
-        bill = client.post(
-            "/api/v1/contributions/declarations",
-            json={"employer_id": world.factory, "month": month,
-                  "lines": [{"identity_number": _number(database_url, world.worker),
-                             "wage_fen": 800000}]},
-            headers=employer,
-        ).json()
+        bill = _declare(client, world, database_url, month, employer)
         paid_on = f"{month}-20"
         client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
                     json={"paid_on": paid_on, "amount_fen": bill["amount_fen"]},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.contributions.test_api import _employ, _number
+from tests.contributions.test_api import _declare, _employ
 from tests.helpers import add_user, bearer
 from tests.registry.world import World, build
 from tests.web.test_pages import _login
@@ -21,13 +21,7 @@ def test_record_and_bills_on_the_pages(
 ) -> None:
     _employ(client, world, world.worker)
     employer = bearer(client, "employer-factory")
-    bill = client.post(
-        "/api/v1/contributions/declarations",
-        json={"employer_id": world.factory, "month": "2025-07",
-              "lines": [{"identity_number": _number(database_url, world.worker),
-                         "wage_fen": 800000}]},
-        headers=employer,
-    ).json()
+    bill = _declare(client, world, database_url, "2025-07", employer)
     client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
                 json={"paid_on": "2025-07-20", "amount_fen": bill["amount_fen"]},
                 headers=employer).raise_for_status()
