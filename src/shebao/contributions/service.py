@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sqlalchemy import String, cast, func, insert, literal, or_, select
+from sqlalchemy import String, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from shebao.auth.authz import NotFound, employer_for, person_for, require
@@ -48,6 +48,7 @@ from shebao.policy.formulas.rounding import largest_remainder
 from shebao.registry.identifiers import parse_resident_id
 from shebao.registry.models import Employer, EmploymentSpell, Enrollment, Person
 from shebao.registry.regions import scope_prefix
+from shebao.registry.service import in_force_between
 
 MAX_DECLARATION_ROWS = 200_000
 # Individual accounts that a bill line's scheme credits.
@@ -157,8 +158,7 @@ def _check_rows(
     employed = set(db.scalars(
         select(EmploymentSpell.person_id).where(
             EmploymentSpell.employer_id == employer.id,
-            EmploymentSpell.start_date <= last,
-            or_(EmploymentSpell.end_date.is_(None), EmploymentSpell.end_date >= first),
+            in_force_between(EmploymentSpell, first, last),
         )
     ))
     persons: list[Person] = []
@@ -180,8 +180,7 @@ def _enrolled(db: Session, person_ids: list[int], first: date, last: date) -> se
     rows = db.execute(
         select(Enrollment.person_id, Enrollment.scheme).where(
             Enrollment.person_id.in_(person_ids),
-            Enrollment.start_date <= last,
-            or_(Enrollment.end_date.is_(None), Enrollment.end_date >= first),
+            in_force_between(Enrollment, first, last),
         )
     )
     return {(person_id, scheme) for person_id, scheme in rows}
@@ -239,26 +238,20 @@ def bill_flexible_workers(db: Session, user: User, month: str, region: str) -> l
     first, last = month_bounds(month)
     prefix = scope_prefix(region)
     already = select(Bill.person_id).where(Bill.month == month, Bill.payer_kind == "person")
-    persons = list(db.scalars(
-        select(Person).join(Enrollment, Enrollment.person_id == Person.id).where(
+    rows = db.execute(
+        select(Person, Enrollment.region_code).join(Enrollment, Enrollment.person_id == Person.id)
+        .where(
             Enrollment.scheme == "employee_pension",
             Enrollment.category.in_(SELF_PAYING),
             Enrollment.employer_id.is_(None),
             Enrollment.region_code.startswith(prefix),
-            Enrollment.start_date <= last,
-            or_(Enrollment.end_date.is_(None), Enrollment.end_date >= first),
+            in_force_between(Enrollment, first, last),
             Person.id.not_in(already),
-        ).order_by(Person.id)
-    ))
-    region_of: dict[int, str] = dict(db.execute(  # type: ignore[arg-type]
-        select(Enrollment.person_id, Enrollment.region_code).where(
-            Enrollment.person_id.in_([p.id for p in persons]),
-            Enrollment.scheme == "employee_pension", Enrollment.category.in_(SELF_PAYING),
-            Enrollment.employer_id.is_(None), Enrollment.start_date <= last,
-            or_(Enrollment.end_date.is_(None), Enrollment.end_date >= first),
-        )
-    ).all())
-    return [_bill(db, month, region_of[p.id], [p], [0]) for p in persons]
+        ).order_by(Person.id, Enrollment.start_date)
+    ).all()
+    # One bill a person, in the region of their latest enrollment in the month.
+    latest = {person.id: (person, region) for person, region in rows}
+    return [_bill(db, month, region, [person], [0]) for person, region in latest.values()]
 
 
 def bill_for(db: Session, user: User, bill_id: int, permission: str) -> Bill:
@@ -432,8 +425,7 @@ def resident_contribution(
     first, last = date(year, 1, 1), date(year, 12, 31)
     enrolled = db.scalar(select(Enrollment.region_code).where(
         Enrollment.person_id == person.id, Enrollment.scheme == "resident_pension",
-        Enrollment.start_date <= last,
-        or_(Enrollment.end_date.is_(None), Enrollment.end_date >= first),
+        in_force_between(Enrollment, first, last),
     ))
     if enrolled is None:
         raise InputError("person_id", f"is not enrolled in the residents' pension in {year}")

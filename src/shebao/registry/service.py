@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from shebao.auth.authz import (
@@ -99,6 +99,11 @@ NO_EMPLOYER = frozenset({"flexible", "resident"})
 
 def _today() -> date:
     return date.today()
+
+
+def in_force_between(model: Any, first: date, last: date) -> ColumnElement[bool]:
+    """Rows of a dated span (spell, enrollment, membership) overlapping `first`..`last`."""
+    return and_(model.start_date <= last, _open_on_or_after(model.end_date, first))
 
 
 def _open_on_or_after(end_column: Any, day: date) -> ColumnElement[bool]:
