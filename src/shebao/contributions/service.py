@@ -477,35 +477,48 @@ def credit_interest(db: Session, user: User, year: int, region: str = "000000") 
     rate = Policy.at(date(year, 12, 31)).value("employee_pension.account.crediting_rate")
     start, end = date(year, 1, 1), date(year, 12, 31)
     credited = 0
-    rows = db.execute(
-        select(LedgerAccount.code, Person.id, Person.residence_region)
+    accounts_in_scope = (
+        select(LedgerAccount.id, LedgerAccount.code, Person.id.label("person_id"),
+               Person.residence_region)
         .join(Person, LedgerAccount.code == literal("person:pension:") + cast(Person.id, String))
         .where(Person.residence_region.startswith(scope_prefix(region)))
-        .order_by(Person.id)
+        .subquery()
+    )
+    done = set(db.scalars(select(LedgerEntry.idempotency_key).where(
+        LedgerEntry.idempotency_key.startswith(f"interest-{year}-"))))
+    # Every account's movements up to the year's end, summed by day: one query for the region.
+    movements = db.execute(
+        select(accounts_in_scope.c.person_id, LedgerEntry.effective_date,
+               func.sum(LedgerLine.amount_fen))
+        .join(LedgerLine, LedgerLine.account_id == accounts_in_scope.c.id)
+        .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
+        .where(LedgerEntry.effective_date <= end)
+        .group_by(accounts_in_scope.c.person_id, LedgerEntry.effective_date)
     ).all()
-    for code, person_id, residence in rows:
+    owners = db.execute(
+        select(accounts_in_scope.c.person_id, accounts_in_scope.c.code,
+               accounts_in_scope.c.residence_region).order_by(accounts_in_scope.c.person_id)
+    ).all()
+    position = {person_id: i for i, (person_id, _, _) in enumerate(owners)}
+    opening = np.zeros(len(owners), dtype=np.int64)
+    monthly = np.zeros((len(owners), 12), dtype=np.int64)
+    for person_id, day, amount in movements:
+        # Credits are negative lines; an account's money is their negated sum.
+        if day < start:
+            opening[position[person_id]] -= int(amount)
+        else:
+            monthly[position[person_id], day.month - 1] -= int(amount)
+    interest = account_interest(opening, monthly, crediting_rate=rate)
+    credited = 0
+    for (person_id, code, residence), due in zip(owners, interest.tolist(), strict=True):
         key = f"interest-{year}-{person_id}"
-        if db.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key)):
-            continue
-        lines = db.execute(
-            select(LedgerEntry.effective_date, LedgerLine.amount_fen)
-            .join(LedgerLine, LedgerLine.entry_id == LedgerEntry.id)
-            .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-            .where(LedgerAccount.code == code, LedgerEntry.effective_date <= end)
-        ).all()
-        opening = -sum(amount for day, amount in lines if day < start)
-        monthly = [0] * 12
-        for day, amount in lines:
-            if day >= start:
-                monthly[day.month - 1] -= amount
-        interest = int(account_interest(opening, monthly, crediting_rate=rate))
-        if interest <= 0:
+        if key in done or due <= 0:
             continue
         ledger.post(db, ledger.PostingRequest(
             idempotency_key=key, kind="interest", memo=f"{year} interest at {rate:.2%}",
             effective_date=end,
-            lines=[(accounts.pool("employee_pension", residence[:2] + "0000"), interest),
-                   (code, -interest)],
+            lines=[(accounts.pool("employee_pension", residence[:2] + "0000"), due),
+                   (code, -due)],
         ), actor_id=user.id)
         credited += 1
     return credited
