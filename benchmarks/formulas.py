@@ -730,7 +730,11 @@ def _shebao_pension_only(
     prov = persons["province"][:n]
     t0 = time.perf_counter()
     avg = np.take(prm["average_monthly_fen"], prov)
-    base = c.contribution_base(persons["wage"][:n], avg)
+    base = c.contribution_base(
+        persons["wage"][:n], avg,
+        base_floor_ratio=float(prm["pension_base_floor_ratio"][0]),
+        base_cap_ratio=float(prm["pension_base_cap_ratio"][0]),
+    )
     c.employee_pension_contributions(
         base,
         pension_employer_rate=float(prm["pension_employer_rate"][0]),
@@ -744,6 +748,7 @@ def _shebao_pension_only(
         results["retirement_age_months"][:n],
         persons["deemed_months"][:n],
         account_divisor_table=prm["divisor_by_age"],
+        basic_accrual_rate=np.take(prm["basic_accrual_rate"], prov),  # type: ignore[arg-type]
         transitional_coefficient=np.take(prm["transitional_coefficient"], prov),  # type: ignore[arg-type]
     )
     return time.perf_counter() - t0

@@ -18,6 +18,7 @@ from shebao.errors import InputError
 from shebao.policy.formulas import contributions, pension, retirement
 from shebao.policy.formulas.periods import parse_month
 from shebao.policy.formulas.rounding import round_half_up_fen
+from tests.policy.national_rules import ruled
 
 REFORM = {
     "first_affected_birth_month_men": parse_month("1965-01"),
@@ -75,11 +76,11 @@ def test_award_batch_equals_one_by_one(seed: int) -> None:
         "deemed_months": rng.integers(0, 200, n),
     }
     k = rng.choice([0.012, 0.013, 0.0138], n)
-    award = pension.pension_award(
+    award = ruled(pension.pension_award)(
         **args, account_divisor_table=DIVISORS, transitional_coefficient=k
     )
     for i in rng.choice(n, SAMPLE, replace=False):
-        one = pension.pension_award(
+        one = ruled(pension.pension_award)(
             **{key: v[i] for key, v in args.items()},
             account_divisor_table=DIVISORS,
             transitional_coefficient=float(k[i]),
@@ -103,13 +104,13 @@ def test_contributions_batch_equal_one_by_one(seed: int) -> None:
     averages = rng.integers(400_000, 1_800_000, 31)
     region = rng.integers(0, 31, BIG)
     wage = rng.integers(0, 8_000_000, BIG)
-    base = contributions.contribution_base(wage, averages[region])
+    base = ruled(contributions.contribution_base)(wage, averages[region])
     np.testing.assert_array_equal(
-        contributions.contribution_base_by_region(wage, region, averages), base
+        ruled(contributions.contribution_base_by_region)(wage, region, averages), base
     )
     risk = rng.integers(1, 9, BIG)
     rates = rng.choice([0.06, 0.065, 0.075], BIG)
-    medical = contributions.employee_medical_contributions(
+    medical = ruled(contributions.employee_medical_contributions)(
         base, medical_employer_rate=rates, medical_employee_rate=0.02
     )
     injury = contributions.work_injury_contribution(
@@ -117,9 +118,9 @@ def test_contributions_batch_equal_one_by_one(seed: int) -> None:
     )
     line = contributions.contribution_line(base, 0.16)
     for i in rng.choice(BIG, SAMPLE, replace=False):
-        assert base[i] == contributions.contribution_base(wage[i], averages[region[i]])
+        assert base[i] == ruled(contributions.contribution_base)(wage[i], averages[region[i]])
         assert line[i] == contributions.contribution_line(base[i], 0.16)
-        one = contributions.employee_medical_contributions(
+        one = ruled(contributions.employee_medical_contributions)(
             base[i], medical_employer_rate=float(rates[i]), medical_employee_rate=0.02
         )
         for key, value in one.items():
@@ -132,11 +133,12 @@ def test_contributions_batch_equal_one_by_one(seed: int) -> None:
 
 def test_contribution_base_by_region_refuses_bad_input() -> None:
     averages = np.full(31, 800_000)
+    by_region = ruled(contributions.contribution_base_by_region)
     with pytest.raises(InputError) as err:
-        contributions.contribution_base_by_region(np.array([100, -1]), np.array([0, 0]), averages)
+        by_region(np.array([100, -1]), np.array([0, 0]), averages)
     assert err.value.field == "wage"
     with pytest.raises(InputError) as err:
-        contributions.contribution_base_by_region(np.array([100, 1]), np.array([0, 31]), averages)
+        by_region(np.array([100, 1]), np.array([0, 31]), averages)
     assert err.value.field == "region_index"
 
 

@@ -23,6 +23,7 @@ from shebao.policy.formulas import (
     unemployment,
 )
 from shebao.policy.formulas.periods import format_month, parse_month
+from tests.policy.national_rules import ruled
 
 REFORM = {
     "first_affected_birth_month_men": parse_month("1965-01"),
@@ -93,7 +94,7 @@ def test_explain_retirement_ends_at_the_month() -> None:
 
 
 def test_explain_pension_award_matches_the_award() -> None:
-    steps = pension.explain_pension_award(
+    steps = ruled(pension.explain_pension_award)(
         1_000_000, 1.2, 420, 12_000_000, 721, 60, account_divisor_table=DIVISORS
     )
     _check_steps(steps)
@@ -103,13 +104,13 @@ def test_explain_pension_award_matches_the_award() -> None:
 
 def test_other_explanations() -> None:
     _check_steps(
-        contributions.explain_employee_contributions(
+        ruled(contributions.explain_employee_contributions)(
             300_000, 800_000, pension_employer_rate=0.16, pension_employee_rate=0.08
         )
     )
-    _check_steps(unemployment.explain_unemployment(70, 4, 230_000, 100_000))
-    _check_steps(injury.explain_disability(4, 300_000, 800_000, minimum_wage=250_000))
-    claim = medical.explain_claim(
+    _check_steps(ruled(unemployment.explain_unemployment)(70, 4, 230_000, 100_000))
+    _check_steps(ruled(injury.explain_disability)(4, 300_000, 800_000, minimum_wage=250_000))
+    claim = ruled(medical.explain_claim)(
         3_000_000,
         1_000_000,
         200_000,
@@ -125,19 +126,19 @@ def test_other_explanations() -> None:
     )
     _check_steps(claim)
     assert claim[-1]["result"] == 1_908_500
-    death = injury.explain_death_benefits(
+    death = ruled(injury.explain_death_benefits)(
         500_000, 800_000, 5_000_000, [1, 2, 2, 2], [False, True, False, False]
     )
     _check_steps(death)
     assert death[-1]["result"] == {"total": 500_000, "capped": True}
-    _check_steps(assistance.explain_dibao(100_000, 3, 80_000))
-    _check_steps(transfer.explain_transfer([300_000, 400_000], [12, 12], [1997, 1998], 5))
-    ca = central_adjustment.explain_central_adjustment(
+    _check_steps(ruled(assistance.explain_dibao)(100_000, 3, 80_000))
+    _check_steps(ruled(transfer.explain_transfer)([300_000, 400_000], [12, 12], [1997, 1998], 5))
+    ca = ruled(central_adjustment.explain_central_adjustment)(
         [10_000_000, 8_000_000], [1000, 2000], [500, 700], remittance_rate=0.04
     )
     _check_steps(ca)
     assert sum(ca[-1]["result"]) == 0
-    _check_steps(third_pillar.explain_personal_pension(1_500_000, 0.2))
+    _check_steps(ruled(third_pillar.explain_personal_pension)(1_500_000, 0.2))
 
 
 def test_months_round_trip() -> None:
@@ -157,14 +158,14 @@ def test_months_round_trip() -> None:
             "original_age_years",
         ),
         (lambda: retirement.original_retirement_age_years(3), "sex"),
-        (lambda: contributions.contribution_base(-1, 800_000), "wage"),
-        (lambda: contributions.contribution_base(1.5, 800_000), "amount"),
+        (lambda: ruled(contributions.contribution_base)(-1, 800_000), "wage"),
+        (lambda: ruled(contributions.contribution_base)(1.5, 800_000), "amount"),
         (
             lambda: contributions.work_injury_rate(9, work_injury_class_rates=[0.01] * 8),
             "risk_class",
         ),
         (
-            lambda: contributions.resident_pension_contribution(
+            lambda: ruled(contributions.resident_pension_contribution)(
                 12_300, resident_pension_tiers=[10_000]
             ),
             "tier",
@@ -186,7 +187,7 @@ def test_months_round_trip() -> None:
             ),
             "unemployment_benefit_ratio",
         ),
-        (lambda: injury.disability_benefits(11, 100_000), "grade"),
+        (lambda: ruled(injury.disability_benefits)(11, 100_000), "grade"),
         (
             lambda: contributions.work_injury_rate(
                 1,
@@ -196,22 +197,27 @@ def test_months_round_trip() -> None:
             ),
             "experience_factor",
         ),
-        (lambda: pension.basic_pension(1000, float("nan"), 12), "average_index"),
-        (lambda: contributions.late_fee(float("inf"), 1), "amount"),
-        (lambda: injury.death_benefits(100, 100, 100, [1, 1], [False, False]), "dependant_types"),
+        (lambda: ruled(pension.basic_pension)(1000, float("nan"), 12), "average_index"),
+        (lambda: ruled(contributions.late_fee)(float("inf"), 1), "amount"),
         (
-            lambda: medical.settle_claim(
+            lambda: ruled(injury.death_benefits)(100, 100, 100, [1, 1], [False, False]),
+            "dependant_types",
+        ),
+        (
+            lambda: ruled(medical.settle_claim)(
                 1, 0, 0, 4, 0, 0, reimbursement_rates_by_level=[0.9] * 3, annual_fund_cap=10
             ),
             "hospital_level",
         ),
-        (lambda: assistance.dibao(0, 0, 80_000), "household_size"),
-        (lambda: transfer.pooled_fund_transfer([1], [13], [2000]), "months"),
+        (lambda: ruled(assistance.dibao)(0, 0, 80_000), "household_size"),
+        (lambda: ruled(transfer.pooled_fund_transfer)([1], [13], [2000]), "months"),
         (
-            lambda: central_adjustment.central_adjustment([1], [1], [0], remittance_rate=0.04),
+            lambda: ruled(central_adjustment.central_adjustment)(
+                [1], [1], [0], remittance_rate=0.04
+            ),
             "retirees",
         ),
-        (lambda: third_pillar.personal_pension_tax_saving(100, 1.5), "marginal_tax_rate"),
+        (lambda: ruled(third_pillar.personal_pension_tax_saving)(100, 1.5), "marginal_tax_rate"),
     ],
 )
 def test_impossible_inputs_are_refused_by_field(call: Any, field: str) -> None:

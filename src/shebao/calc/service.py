@@ -223,6 +223,7 @@ def injury_rule(req: s.InjuryRequest) -> s.InjuryResult:
             "own_wage_cap_ratio": "work_injury.own_wage.cap_ratio",
             "one_off_subsidy_months": "work_injury.disability.one_off_months",
             "monthly_allowance_ratios": "work_injury.disability.monthly_allowance_ratio",
+            "allowance_minimum_wage_grades": "work_injury.disability.minimum_wage_grades",
         },
         convert={
             "one_off_subsidy_months": lambda t: [t[k] for k in sorted(t)],
@@ -239,7 +240,8 @@ def injury_rule(req: s.InjuryRequest) -> s.InjuryResult:
             own_wage_cap_ratio=v["own_wage_cap_ratio"],
         )
     )
-    grade_args = {k: v[k] for k in ("one_off_subsidy_months", "monthly_allowance_ratios")}
+    grade_args = {k: v[k] for k in ("one_off_subsidy_months", "monthly_allowance_ratios",
+                                    "allowance_minimum_wage_grades")}
     if "minimum_wage" in v:
         grade_args["minimum_wage"] = v["minimum_wage"]
     paid = injury.disability_benefits(req.grade, own, **grade_args)

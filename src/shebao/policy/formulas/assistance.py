@@ -24,7 +24,7 @@ def dibao(
     dibao_standard: ArrayLike,
     asset_disqualified: ArrayLike = False,
     *,
-    near_dibao_multiple: float = 1.5,
+    near_dibao_multiple: float,
 ) -> dict[str, NDArray[Any]]:
     """Means test for one household per element (monthly income and standard, fen).
 
@@ -53,7 +53,7 @@ def dibao(
 
 
 def extreme_poverty_standard(
-    dibao_standard: ArrayLike, *, extreme_poverty_multiple: float = 1.3
+    dibao_standard: ArrayLike, *, extreme_poverty_multiple: float
 ) -> NDArray[np.int64]:
     """Basic living standard for extreme-poverty support: ≥1.3 × dibao, rounded to the fen."""
     return round_half_up_fen(as_fen(dibao_standard) * extreme_poverty_multiple)
@@ -65,7 +65,7 @@ def explain_dibao(
     dibao_standard: int,
     asset_disqualified: bool = False,
     *,
-    near_dibao_multiple: float = 1.5,
+    near_dibao_multiple: float,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one household's means test."""
     r = dibao(

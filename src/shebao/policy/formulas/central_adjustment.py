@@ -25,7 +25,7 @@ def central_adjustment(
     retirees: ArrayLike,
     *,
     remittance_rate: float,
-    remittance_wage_ratio: float = 0.9,
+    remittance_wage_ratio: float,
 ) -> dict[str, Any]:
     """Remittance = average (yearly) wage × 90% × employees who should be insured × rate."""
     w = as_fen(average_wage)
@@ -57,7 +57,7 @@ def explain_central_adjustment(
     retirees: ArrayLike,
     *,
     remittance_rate: float,
-    remittance_wage_ratio: float = 0.9,
+    remittance_wage_ratio: float,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one year's central adjustment across provinces."""
     r = central_adjustment(

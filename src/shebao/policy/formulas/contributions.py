@@ -22,7 +22,7 @@ ENTERPRISE_SIZES = ("micro", "small", "medium", "large")
 
 
 def base_bounds(
-    average_wage: ArrayLike, *, base_floor_ratio: float = 0.6, base_cap_ratio: float = 3.0
+    average_wage: ArrayLike, *, base_floor_ratio: float, base_cap_ratio: float
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Floor and cap of the contribution base in fen: ratio × provincial average monthly wage."""
     if not 0 < base_floor_ratio <= base_cap_ratio:
@@ -35,8 +35,8 @@ def contribution_base(
     wage: ArrayLike,
     average_wage: ArrayLike,
     *,
-    base_floor_ratio: float = 0.6,
-    base_cap_ratio: float = 3.0,
+    base_floor_ratio: float,
+    base_cap_ratio: float,
 ) -> NDArray[np.int64]:
     """Monthly base = own previous-year average monthly wage clamped to [floor, cap] (fen)."""
     w = _fen_view(wage)
@@ -53,8 +53,8 @@ def contribution_base_by_region(
     region_index: ArrayLike,
     average_wage_by_region: ArrayLike,
     *,
-    base_floor_ratio: float = 0.6,
-    base_cap_ratio: float = 3.0,
+    base_floor_ratio: float,
+    base_cap_ratio: float,
 ) -> NDArray[np.int64]:
     """`contribution_base` with the average wage given per region, not per person.
 
@@ -87,8 +87,8 @@ def flexible_base_allowed(
     chosen_base: ArrayLike,
     average_wage: ArrayLike,
     *,
-    base_floor_ratio: float = 0.6,
-    base_cap_ratio: float = 3.0,
+    base_floor_ratio: float,
+    base_cap_ratio: float,
 ) -> NDArray[np.bool_]:
     """Flexible workers choose their base; it must lie in the same [floor, cap] range."""
     b = as_fen(chosen_base)
@@ -136,8 +136,8 @@ def employee_pension_contributions(
 def flexible_pension_contributions(
     base: ArrayLike,
     *,
-    flexible_pool_rate: float = 0.12,
-    flexible_account_rate: float = 0.08,
+    flexible_pool_rate: float,
+    flexible_account_rate: float,
     relief_factor: ArrayLike = 1.0,
 ) -> dict[str, NDArray[np.int64]]:
     """Flexible worker pays 20% alone: 12% to the pooled fund, 8% to the account (two lines)."""
@@ -152,7 +152,7 @@ def employee_medical_contributions(
     *,
     medical_employer_rate: float,
     medical_employee_rate: float,
-    employer_to_account_share: float = 0.0,
+    employer_to_account_share: float,
     employer_relief_factor: ArrayLike = 1.0,
     employee_relief_factor: ArrayLike = 1.0,
 ) -> dict[str, NDArray[np.int64]]:
@@ -292,9 +292,9 @@ def resident_pension_contribution(
     tier: ArrayLike,
     *,
     resident_pension_tiers: Sequence[int],
-    resident_subsidy_low: int = 3_000,
-    resident_subsidy_high: int = 6_000,
-    resident_subsidy_high_from_tier: int = 50_000,
+    resident_subsidy_low: int,
+    resident_subsidy_high: int,
+    resident_subsidy_high_from_tier: int,
 ) -> dict[str, NDArray[np.int64]]:
     """Residents' yearly pension contribution at a chosen tier plus the local subsidy (fen).
 
@@ -311,7 +311,7 @@ def resident_pension_contribution(
 
 
 def late_fee(
-    owed: ArrayLike, days_late: ArrayLike, *, late_fee_daily_rate: float = 0.0005
+    owed: ArrayLike, days_late: ArrayLike, *, late_fee_daily_rate: float
 ) -> NDArray[np.int64]:
     """Late fee = owed × 0.05% × days from the due day (Social Insurance Law art. 86).
 
@@ -328,8 +328,8 @@ def explain_employee_contributions(
     wage: int,
     average_wage: int,
     *,
-    base_floor_ratio: float = 0.6,
-    base_cap_ratio: float = 3.0,
+    base_floor_ratio: float,
+    base_cap_ratio: float,
     pension_employer_rate: float,
     pension_employee_rate: float,
     employer_relief_factor: float = 1.0,

@@ -32,8 +32,8 @@ def injury_own_wage(
     wage_12m_average: ArrayLike,
     average_wage: ArrayLike,
     *,
-    own_wage_floor_ratio: float = 0.6,
-    own_wage_cap_ratio: float = 3.0,
+    own_wage_floor_ratio: float,
+    own_wage_cap_ratio: float,
 ) -> NDArray[np.int64]:
     """Own wage = average monthly contribution wage of the 12 months before, within 60–300%."""
     return contribution_base(
@@ -58,7 +58,7 @@ def disability_benefits(
     one_off_subsidy_months: Sequence[int] = _SUBSIDY_MONTHS,
     monthly_allowance_ratios: Sequence[float] = _ALLOWANCE_RATIOS,
     minimum_wage: ArrayLike | None = None,
-    allowance_minimum_wage_grades: int = 4,
+    allowance_minimum_wage_grades: int,
 ) -> dict[str, NDArray[np.int64]]:
     """One-off subsidy (months × own wage) and monthly allowance (% × own wage, grades 1–6).
 
@@ -88,11 +88,11 @@ def death_benefits(
     dependant_types: ArrayLike,
     dependant_lone: ArrayLike,
     *,
-    funeral_grant_months: int = 6,
-    survivor_spouse_ratio: float = 0.4,
-    survivor_other_ratio: float = 0.3,
-    survivor_lone_extra_ratio: float = 0.1,
-    death_grant_multiple: int = 20,
+    funeral_grant_months: int,
+    survivor_spouse_ratio: float,
+    survivor_other_ratio: float,
+    survivor_lone_extra_ratio: float,
+    death_grant_multiple: int,
 ) -> dict[str, NDArray[np.int64]]:
     """Funeral grant, one-off death grant and survivors' monthly pensions (fen).
 
@@ -138,12 +138,12 @@ def explain_disability(
     wage_12m_average: int,
     average_wage: int,
     *,
-    own_wage_floor_ratio: float = 0.6,
-    own_wage_cap_ratio: float = 3.0,
+    own_wage_floor_ratio: float,
+    own_wage_cap_ratio: float,
     one_off_subsidy_months: Sequence[int] = _SUBSIDY_MONTHS,
     monthly_allowance_ratios: Sequence[float] = _ALLOWANCE_RATIOS,
     minimum_wage: int | None = None,
-    allowance_minimum_wage_grades: int = 4,
+    allowance_minimum_wage_grades: int,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one disability award."""
     own = int(
@@ -198,11 +198,11 @@ def explain_death_benefits(
     dependant_types: Sequence[int],
     dependant_lone: Sequence[bool],
     *,
-    funeral_grant_months: int = 6,
-    survivor_spouse_ratio: float = 0.4,
-    survivor_other_ratio: float = 0.3,
-    survivor_lone_extra_ratio: float = 0.1,
-    death_grant_multiple: int = 20,
+    funeral_grant_months: int,
+    survivor_spouse_ratio: float,
+    survivor_other_ratio: float,
+    survivor_lone_extra_ratio: float,
+    death_grant_multiple: int,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one death case's benefits."""
     r = death_benefits(

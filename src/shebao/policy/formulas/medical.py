@@ -39,11 +39,11 @@ def settle_claim(
     ci_deductible_remaining: ArrayLike = 0,
     ci_paid_ytd: ArrayLike = 0,
     *,
-    class_b_self_pay_ratio: float = 0.1,
+    class_b_self_pay_ratio: float,
     reimbursement_rates_by_level: Sequence[float],
     annual_fund_cap: ArrayLike,
-    ci_rate: float = 0.6,
-    ci_dibao_extra_rate: float = 0.05,
+    ci_rate: float,
+    ci_dibao_extra_rate: float,
     ci_annual_cap: ArrayLike | None = None,
 ) -> dict[str, NDArray[np.int64]]:
     """Split one claim into fund / critical-illness / patient shares and update the year's totals.
@@ -118,11 +118,11 @@ def explain_claim(
     ci_deductible_remaining: int = 0,
     ci_paid_ytd: int = 0,
     *,
-    class_b_self_pay_ratio: float = 0.1,
+    class_b_self_pay_ratio: float,
     reimbursement_rates_by_level: Sequence[float],
     annual_fund_cap: int,
-    ci_rate: float = 0.6,
-    ci_dibao_extra_rate: float = 0.05,
+    ci_rate: float,
+    ci_dibao_extra_rate: float,
     ci_annual_cap: int | None = None,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one claim's settlement (parameters as in settle_claim)."""

@@ -65,7 +65,7 @@ def basic_pension(
     average_index: ArrayLike,
     contribution_months: ArrayLike,
     *,
-    basic_accrual_rate: float = 0.01,
+    basic_accrual_rate: float,
 ) -> NDArray[np.int64]:
     """Basic (pooled) pension = W × (1 + Ī)/2 × N × 1%, N = months (incl. deemed) / 12.
 
@@ -150,7 +150,7 @@ def transitional_pension(
     average_index: ArrayLike,
     deemed_months: ArrayLike,
     *,
-    transitional_coefficient: float = 0.012,
+    transitional_coefficient: float,
     transitional_index_floor: float | None = None,
 ) -> NDArray[np.int64]:
     """Transitional pension = W × Ī × deemed years × k (k provincial, ≈1.0–1.4%).
@@ -181,8 +181,8 @@ def pension_award(
     deemed_months: ArrayLike = 0,
     *,
     account_divisor_table: Mapping[int, float],
-    basic_accrual_rate: float = 0.01,
-    transitional_coefficient: float = 0.012,
+    basic_accrual_rate: float,
+    transitional_coefficient: float,
     transitional_index_floor: float | None = None,
 ) -> dict[str, NDArray[Any]]:
     """Monthly award: basic + account + transitional, each rounded; total = sum of rounded.
@@ -216,9 +216,9 @@ def indexation_increase(
     contribution_months: ArrayLike,
     age_years: ArrayLike,
     *,
-    indexation_flat_amount: int = 0,
-    indexation_per_year_amount: int = 0,
-    indexation_percentage: float = 0.0,
+    indexation_flat_amount: int,
+    indexation_per_year_amount: int,
+    indexation_percentage: float,
     indexation_age_tilts: Mapping[int, int] | None = None,
 ) -> dict[str, NDArray[np.int64]]:
     """Yearly increase = flat + per full contribution year + % of pension + age tilt (fen).
@@ -251,8 +251,8 @@ def resident_pension(
     account_balance: ArrayLike,
     *,
     minimum_basic_pension: int,
-    local_top_up: int = 0,
-    resident_account_divisor: float = 139.0,
+    local_top_up: int,
+    resident_account_divisor: float,
 ) -> dict[str, NDArray[np.int64]]:
     """Residents' pension = national minimum basic + local top-up + account ÷ 139 (fen)."""
     account = account_pension(account_balance, resident_account_divisor)
@@ -269,8 +269,8 @@ def explain_pension_award(
     deemed_months: int = 0,
     *,
     account_divisor_table: Mapping[int, float],
-    basic_accrual_rate: float = 0.01,
-    transitional_coefficient: float = 0.012,
+    basic_accrual_rate: float,
+    transitional_coefficient: float,
     transitional_index_floor: float | None = None,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one pension award."""

@@ -291,8 +291,8 @@ def check_flexible_retirement(
     chosen_retirement_month: ArrayLike,
     contribution_months: ArrayLike,
     *,
-    max_early_months: int = 36,
-    max_late_months: int = 36,
+    max_early_months: int,
+    max_late_months: int,
     minimum_contribution_months_by_year: Mapping[int, int],
     **given: Unpack[Reform],
 ) -> dict[str, NDArray[np.int64]]:

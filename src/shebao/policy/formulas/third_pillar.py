@@ -20,7 +20,7 @@ def personal_pension_tax_saving(
     contribution: ArrayLike,
     marginal_tax_rate: ArrayLike,
     *,
-    personal_pension_annual_cap: int = 1_200_000,
+    personal_pension_annual_cap: int,
 ) -> dict[str, NDArray[np.int64]]:
     """Deduction = min(contribution, 12,000 RMB); tax saved = deduction × marginal rate."""
     c = as_fen(contribution)
@@ -36,7 +36,7 @@ def personal_pension_tax_saving(
 
 
 def personal_pension_withdrawal_tax(
-    withdrawal: ArrayLike, *, personal_pension_withdrawal_tax_rate: float = 0.03
+    withdrawal: ArrayLike, *, personal_pension_withdrawal_tax_rate: float
 ) -> NDArray[np.int64]:
     """Withdrawals are taxed separately at 3% (EET), rounded to the fen."""
     return round_half_up_fen(as_fen(withdrawal) * personal_pension_withdrawal_tax_rate)
@@ -47,8 +47,8 @@ def enterprise_annuity_limits(
     employer_contribution: ArrayLike,
     employee_contribution: ArrayLike,
     *,
-    annuity_employer_max_ratio: float = 0.08,
-    annuity_total_max_ratio: float = 0.12,
+    annuity_employer_max_ratio: float,
+    annuity_total_max_ratio: float,
 ) -> dict[str, NDArray[np.int64]]:
     """Employer ≤ 8% of payroll, employer + employee ≤ 12%: allowed amounts and excess.
 
@@ -74,7 +74,7 @@ def annuity_individual_credit_limit(
     employer_credit: ArrayLike,
     average_credit: ArrayLike,
     *,
-    annuity_credit_max_multiple: float = 5.0,
+    annuity_credit_max_multiple: float,
 ) -> dict[str, NDArray[np.int64]]:
     """The employer credit to one person may not exceed 5 × the average credit."""
     c = as_fen(employer_credit)
@@ -87,7 +87,7 @@ def explain_personal_pension(
     contribution: int,
     marginal_tax_rate: float,
     *,
-    personal_pension_annual_cap: int = 1_200_000,
+    personal_pension_annual_cap: int,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one year's personal pension tax saving."""
     r = personal_pension_tax_saving(

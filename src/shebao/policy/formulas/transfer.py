@@ -24,8 +24,8 @@ def pooled_fund_transfer(
     year: ArrayLike,
     mask: ArrayLike | None = None,
     *,
-    pool_transfer_rate: float = 0.12,
-    pool_transfer_first_year: int = 1998,
+    pool_transfer_rate: float,
+    pool_transfer_first_year: int,
 ) -> NDArray[np.int64]:
     """Pooled fund that moves = 12% × Σ (monthly base × months) for periods from 1998 on.
 
@@ -61,8 +61,8 @@ def transfer_amounts(
     account_balance: ArrayLike,
     mask: ArrayLike | None = None,
     *,
-    pool_transfer_rate: float = 0.12,
-    pool_transfer_first_year: int = 1998,
+    pool_transfer_rate: float,
+    pool_transfer_first_year: int,
 ) -> dict[str, NDArray[np.int64]]:
     """Both moving parts: pooled 12% and the individual account in full."""
     pool = pooled_fund_transfer(
@@ -95,7 +95,7 @@ def benefit_place(
     history: Sequence[InsuredSpell],
     hukou_province: str,
     *,
-    benefit_place_min_years: int = 10,
+    benefit_place_min_years: int,
 ) -> dict[str, Any]:
     """Where the pension is paid (one person); returns {"province", "rule"} with rule 1–4.
 
@@ -130,8 +130,8 @@ def explain_transfer(
     year: Sequence[int],
     account_balance: int,
     *,
-    pool_transfer_rate: float = 0.12,
-    pool_transfer_first_year: int = 1998,
+    pool_transfer_rate: float,
+    pool_transfer_first_year: int,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one transfer's amounts."""
     b, m, y = (np.asarray(v, dtype=np.int64) for v in (monthly_base, months, year))

@@ -21,10 +21,10 @@ def unemployment_entitlement_months(
     contribution_months: ArrayLike,
     carried_over_months: ArrayLike = 0,
     *,
-    duration_band_min_years: Sequence[int] = (1, 5, 10),
-    duration_band_months: Sequence[int] = (12, 18, 24),
-    max_total_months: int = 24,
-    min_contribution_months: int = 12,
+    duration_band_min_years: Sequence[int],
+    duration_band_months: Sequence[int],
+    max_total_months: int,
+    min_contribution_months: int,
 ) -> dict[str, NDArray[Any]]:
     """Months of benefit: band by contribution years (1–<5 → 12, 5–<10 → 18, ≥10 → 24).
 
@@ -52,7 +52,7 @@ def unemployment_benefit_monthly(
     minimum_wage: ArrayLike,
     urban_dibao: ArrayLike,
     *,
-    unemployment_benefit_ratio: float = 0.9,
+    unemployment_benefit_ratio: float,
 ) -> NDArray[np.int64]:
     """Monthly benefit = ratio × minimum wage, not below the urban dibao, below the minimum wage."""
     if not 0 < unemployment_benefit_ratio < 1:
@@ -71,11 +71,11 @@ def explain_unemployment(
     minimum_wage: int,
     urban_dibao: int,
     *,
-    unemployment_benefit_ratio: float = 0.9,
-    duration_band_min_years: Sequence[int] = (1, 5, 10),
-    duration_band_months: Sequence[int] = (12, 18, 24),
-    max_total_months: int = 24,
-    min_contribution_months: int = 12,
+    unemployment_benefit_ratio: float,
+    duration_band_min_years: Sequence[int],
+    duration_band_months: Sequence[int],
+    max_total_months: int,
+    min_contribution_months: int,
 ) -> list[dict[str, Any]]:
     """Step-by-step account of one unemployment claim."""
     e = unemployment_entitlement_months(
