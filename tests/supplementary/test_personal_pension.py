@@ -106,6 +106,9 @@ def test_contributions_within_the_yearly_cap_and_the_certificate(
     assert (body["contributed_fen"], body["deductible_fen"], body["excess_fen"],
             body["tax_saving_fen"]) == (1200000, 1200000, 0, 240000)
     assert body["parameters"][0]["parameter"] == "third_pillar.personal_pension.annual_cap"
+    unpriced = client.get(f"{API}/{world.worker}/certificates/2025", headers=me)
+    assert unpriced.status_code == 422
+    assert unpriced.json()["errors"][0]["field"] == "marginal_tax_rate"
     with transaction(database_url) as db:
         assert ledger.balance(db, accounts.person("personal_pension", world.worker)) == 1300000
         assert ledger.balance(db, accounts.settlement("440000")) == 1300000

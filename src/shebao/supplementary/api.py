@@ -75,7 +75,7 @@ def get_certificate(
     year: Annotated[int, Path(ge=2022, le=2100)],
     user: CurrentUser,
     db: Db,
-    marginal_tax_rate: Annotated[float, Query(ge=0, le=1)] = 0.1,
+    marginal_tax_rate: Annotated[float, Query(ge=0, le=1)],
 ) -> CertificateOut:
     """The year's deduction certificate and the tax saved at a marginal rate."""
     found = service.certificate(db, user, person_id, year, marginal_tax_rate)

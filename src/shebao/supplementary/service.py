@@ -17,7 +17,6 @@ posting goes through `_post`.
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session
 from shebao.auth.authz import employer_for, person_for
 from shebao.auth.models import User
 from shebao.contributions.models import Declaration, DeclarationLine
+from shebao.contributions.service import month_bounds
 from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
@@ -432,11 +432,6 @@ def _plan(db: Session, employer_id: int, lock: bool = False) -> AnnuityPlan:
     return plan
 
 
-def _month_bounds(month: str) -> tuple[date, date]:
-    _, first = b.month_of(month)
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
 def _wages(
     db: Session, employer_id: int, month: str, first: date, last: date,
     given: list[tuple[int, int]] | None,
@@ -453,6 +448,8 @@ def _wages(
             raise InputError("wages", f"no wages declared for {month}: declare them or give "
                                       "them here")
         return [(int(p), int(w)) for p, w in rows], "declaration"
+    if not given:
+        raise InputError("wages", "give at least one member's wage")
     staff = set(db.scalars(select(EmploymentSpell.person_id).where(
         EmploymentSpell.employer_id == employer_id, in_force_between(EmploymentSpell, first, last),
     )))
@@ -465,8 +462,6 @@ def _wages(
         if not isinstance(wage, int) or isinstance(wage, bool) or wage < 0:
             raise InputError(f"wages.{i}.wage_fen", "must be a whole number of fen, ≥ 0")
         seen.add(person_id)
-    if not given:
-        raise InputError("wages", "give at least one member's wage")
     return sorted(given), "given"
 
 
@@ -499,7 +494,7 @@ def run_month(
     the month was run before (a month runs once)."""
     employer_for(db, user, employer_id, "annuity.run")
     plan = _plan(db, employer_id, lock=True)
-    first, last = _month_bounds(month)
+    first, last = month_bounds(month)
     earlier = db.scalar(select(AnnuityRun).where(AnnuityRun.plan_id == plan.id,
                                                  AnnuityRun.month == month))
     if earlier is not None:
