@@ -33,6 +33,7 @@ from shebao.registry.models import (
 )
 from shebao.registry.regions import counties_of
 from shebao.registry.service import queue_near_duplicates
+from shebao.supplementary import demo as supplementary_demo
 
 GUANGDONG = "440000"
 SICHUAN = "510000"
@@ -154,6 +155,7 @@ def seed_demo(
     # A year of contributions, through the same services the desk and the API use.
     with transaction(database_url, write=True) as db:
         paid = _contribution_year(db, random.Random(seed + 2), story, progress)
+        supplementary_demo.seed(db, seed + 3)
     return Seeded(persons=persons, employers=len(employers), **links, **paid)
 
 

@@ -15,6 +15,7 @@ from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
 from shebao.ledger.api import router as ledger_router
 from shebao.registry.api import router as registry_router
+from shebao.supplementary.api import router as supplementary_router
 from shebao.web.routes import router as web_router
 
 
@@ -33,7 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     for router in (
-        accounts_router, registry_router, calc_router, ledger_router, contributions_router
+        accounts_router, registry_router, calc_router, ledger_router, contributions_router,
+        supplementary_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

@@ -55,6 +55,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
         {Role.citizen, Role.employer, Role.clerk, Role.supervisor, Role.admin}
     ),
     "ledger.check": frozenset({Role.supervisor, Role.admin}),
+    # Personal pensions are the citizen's own: employers see nothing of them. Withdrawals need
+    # evidence of the condition (retirement, incapacity, emigration), checked at the desk.
+    "personal_pension.open": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "personal_pension.contribute": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "personal_pension.withdraw": _STAFF_WRITE,
+    "personal_pension.read": frozenset({Role.citizen, *_STAFF_READ}),
+    # Enterprise annuities: the employer runs its own plan; clerks may act for it.
+    "annuity.plan": frozenset({Role.employer, *_STAFF_WRITE}),
+    "annuity.run": frozenset({Role.employer, *_STAFF_WRITE}),
+    "annuity.leave": frozenset({Role.employer, *_STAFF_WRITE}),
+    "annuity.read": frozenset({Role.citizen, Role.employer, *_STAFF_READ}),
 }
 
 

@@ -70,6 +70,10 @@ KINDS: dict[str, Kind] = {
              "a transfer; nets to zero when the transfer completes"),
         Kind("fiscal_subsidy", Side.debit, True, "subsidies a province's finance owes the funds"),
         Kind("pensioner_payable", Side.credit, False, "benefits awarded to a person, not yet paid"),
+        Kind("tax_payable", Side.credit, False, "income tax withheld in a province, owed to the "
+             "tax authority"),
+        Kind("annuity_plan", Side.credit, False, "an employer's enterprise annuity plan's own "
+             "money: employer shares that did not vest"),
     )
 }
 
@@ -135,6 +139,14 @@ def pensioner_payable(person_id: int) -> str:
     return f"pensioner:payable:{person_id}"
 
 
+def tax_payable(province: str) -> str:
+    return f"tax:payable:{province}"
+
+
+def annuity_plan(employer_id: int) -> str:
+    return f"employer:annuity_plan:{employer_id}"
+
+
 # -- parsing ---------------------------------------------------------------------------------
 
 
@@ -179,6 +191,11 @@ def parse(code: object, field: str = "account") -> AccountCode:
         case "employer", ["receivable", eid]:
             return AccountCode(code, KINDS["employer_receivable"],
                                employer_id=_id(eid, field, "the employer id"))
+        case "employer", ["annuity_plan", eid]:
+            return AccountCode(code, KINDS["annuity_plan"],
+                               employer_id=_id(eid, field, "the employer id"))
+        case "tax", ["payable", province]:
+            return AccountCode(code, KINDS["tax_payable"], region=_province(province, field))
         case "settlement", [province]:
             return AccountCode(code, KINDS["settlement"], region=_province(province, field))
         case "central", ["adjustment"]:

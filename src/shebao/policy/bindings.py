@@ -16,6 +16,7 @@ from typing import Any
 
 from shebao.policy.formulas.contributions import ENTERPRISE_SIZES
 from shebao.policy.formulas.periods import parse_month
+from shebao.policy.formulas.retirement import statutory_retirement_month
 from shebao.policy.parameters import ParameterValue, PolicySnapshot, to_plain
 
 # Birth-month parameters are written "YYYY-MM" in YAML and are month numbers in formulas.
@@ -249,3 +250,44 @@ def relief_rules(snapshot: PolicySnapshot, month: int) -> tuple[list[dict[str, A
 def month_of(text: str, field_name: str = "month") -> tuple[int, dt.date]:
     month = parse_month(text, field=field_name)
     return month, month_start(month)
+
+
+def statutory_retirement_month_of(
+    snapshot: PolicySnapshot, birth_month: int, original_age_years: int
+) -> int:
+    """The month someone born in `birth_month` reaches the statutory retirement age.
+
+    The schedule in force when they reach the original age decides their delay (as the
+    retirement calculator reads it).
+    """
+    reaches = month_start(birth_month + original_age_years * 12)
+    schedule = snapshot_at(snapshot, retirement_schedule_date(snapshot, reaches))
+    used = retirement_arguments(schedule)
+    return int(statutory_retirement_month(birth_month, original_age_years, **used.values))
+
+
+def personal_pension_arguments(snapshot: PolicySnapshot) -> Arguments:
+    return bind(
+        snapshot, {"personal_pension_annual_cap": "third_pillar.personal_pension.annual_cap"}
+    )
+
+
+def personal_pension_withdrawal_arguments(snapshot: PolicySnapshot) -> Arguments:
+    return bind(
+        snapshot,
+        {
+            "personal_pension_withdrawal_tax_rate":
+                "third_pillar.personal_pension.withdrawal_tax_rate",
+        },
+    )
+
+
+def annuity_limit_arguments(snapshot: PolicySnapshot) -> Arguments:
+    return bind(
+        snapshot,
+        {
+            "annuity_employer_max_ratio": "third_pillar.annuity.employer_max_rate",
+            "annuity_total_max_ratio": "third_pillar.annuity.total_max_rate",
+            "annuity_credit_max_multiple": "third_pillar.annuity.individual_credit_max_multiple",
+        },
+    )

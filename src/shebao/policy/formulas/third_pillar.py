@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from shebao.errors import InputError
 
-from .rounding import as_fen, round_half_up_fen
+from .rounding import as_fen, largest_remainder, round_half_up_fen
 
 
 def personal_pension_tax_saving(
@@ -81,6 +81,74 @@ def annuity_individual_credit_limit(
     limit = round_half_up_fen(as_fen(average_credit) * annuity_credit_max_multiple)
     allowed = np.minimum(c, limit)
     return {"allowed": allowed, "excess": c - allowed, "limit": limit}
+
+
+def annuity_monthly_credits(
+    wages: ArrayLike,
+    employer_rate: float,
+    employee_rate: float,
+    *,
+    annuity_employer_max_ratio: float = 0.08,
+    annuity_total_max_ratio: float = 0.12,
+    annuity_credit_max_multiple: float = 5.0,
+) -> dict[str, Any]:
+    """One month of a plan: each member's employer and employee credit, within the limits.
+
+    The plan's totals are its rates × the payroll (Σ wages), rounded to the fen, then held to
+    the 8% / 12% limits; each total is split over the members in proportion to their wages by
+    largest remainder (so the parts sum exactly). A member's employer credit is then held to
+    5 × the average employer credit (the allowed total ÷ members, rounded to the fen); what
+    is cut is not credited to anyone.
+    """
+    w = as_fen(wages)
+    if w.ndim != 1 or w.size == 0 or np.any(w < 0) or int(w.sum()) <= 0:
+        raise InputError("wages", "need at least one member and a payroll above zero")
+    if not (0 <= employer_rate <= 1 and 0 <= employee_rate <= 1):
+        raise InputError("employer_rate", "rates must be 0..1")
+    payroll = int(w.sum())
+    totals = enterprise_annuity_limits(
+        payroll,
+        round_half_up_fen(payroll * employer_rate),
+        round_half_up_fen(payroll * employee_rate),
+        annuity_employer_max_ratio=annuity_employer_max_ratio,
+        annuity_total_max_ratio=annuity_total_max_ratio,
+    )
+    employer_total = int(totals["employer_allowed"])
+    employee = largest_remainder(int(totals["employee_allowed"]), w)
+    employer = largest_remainder(employer_total, w)
+    average = round_half_up_fen(employer_total / w.size)
+    capped = annuity_individual_credit_limit(
+        employer, average, annuity_credit_max_multiple=annuity_credit_max_multiple
+    )
+    return {
+        "payroll": payroll,
+        "employer": capped["allowed"],
+        "employee": employee,
+        "employer_cut": capped["excess"],
+        "employer_over_limit": int(totals["employer_excess"]),
+        "employee_over_limit": int(totals["employee_excess"]),
+        "average_employer_credit": int(average),
+    }
+
+
+def annuity_vesting(
+    employer_credited: ArrayLike,
+    full_years: ArrayLike,
+    vesting_schedule: list[float],
+    full_vesting: ArrayLike = False,
+) -> dict[str, NDArray[np.int64]]:
+    """The employer share a leaver keeps: the schedule's share after their full years of
+    membership (0 before the first year; the last entry from then on), or all of it when the
+    reason for leaving vests in full. Vested amounts are rounded to the fen."""
+    credited = as_fen(employer_credited)
+    years = np.asarray(full_years, dtype=np.int64)
+    table = np.asarray([0.0, *vesting_schedule], dtype=np.float64)
+    if np.any(years < 0) or np.any(credited < 0):
+        raise InputError("full_years", "years and credits must be ≥ 0")
+    share = np.where(np.asarray(full_vesting, dtype=bool), 1.0,
+                     table[np.minimum(years, table.size - 1)])
+    vested = np.minimum(round_half_up_fen(credited * share), credited)
+    return {"vested": vested, "unvested": credited - vested, "share": share}
 
 
 def explain_personal_pension(

@@ -1,0 +1,1 @@
+"""Supplementary pillars: personal pensions and enterprise annuities."""
