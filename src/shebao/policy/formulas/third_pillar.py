@@ -88,9 +88,9 @@ def annuity_monthly_credits(
     employer_rate: float,
     employee_rate: float,
     *,
-    annuity_employer_max_ratio: float = 0.08,
-    annuity_total_max_ratio: float = 0.12,
-    annuity_credit_max_multiple: float = 5.0,
+    annuity_employer_max_ratio: float,
+    annuity_total_max_ratio: float,
+    annuity_credit_max_multiple: float,
 ) -> dict[str, Any]:
     """One month of a plan: each member's employer and employee credit, within the limits.
 
