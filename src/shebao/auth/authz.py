@@ -55,6 +55,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
         {Role.citizen, Role.employer, Role.clerk, Role.supervisor, Role.admin}
     ),
     "ledger.check": frozenset({Role.supervisor, Role.admin}),
+    # Pensions: a citizen applies and authenticates online, a clerk at the desk; a second
+    # clerk approves (maker-checker, in the service); clerks run the payroll and recover.
+    "pension.read": frozenset({Role.citizen, *_STAFF_READ}),
+    "pension.apply": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "pension.approve": _STAFF_WRITE,
+    "pension.authenticate": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "pension.payroll": _STAFF_WRITE,
+    "pension.recover": _STAFF_WRITE,
 }
 
 

@@ -70,6 +70,8 @@ KINDS: dict[str, Kind] = {
              "a transfer; nets to zero when the transfer completes"),
         Kind("fiscal_subsidy", Side.debit, True, "subsidies a province's finance owes the funds"),
         Kind("pensioner_payable", Side.credit, False, "benefits awarded to a person, not yet paid"),
+        Kind("pensioner_receivable", Side.debit, True, "benefits paid to a person that were not "
+             "due (after a death): an overpayment to recover"),
     )
 }
 
@@ -135,6 +137,10 @@ def pensioner_payable(person_id: int) -> str:
     return f"pensioner:payable:{person_id}"
 
 
+def pensioner_receivable(person_id: int) -> str:
+    return f"pensioner:receivable:{person_id}"
+
+
 # -- parsing ---------------------------------------------------------------------------------
 
 
@@ -192,6 +198,9 @@ def parse(code: object, field: str = "account") -> AccountCode:
             return AccountCode(code, KINDS["fiscal_subsidy"], region=_province(province, field))
         case "pensioner", ["payable", pid]:
             return AccountCode(code, KINDS["pensioner_payable"],
+                               person_id=_id(pid, field, "the person id"))
+        case "pensioner", ["receivable", pid]:
+            return AccountCode(code, KINDS["pensioner_receivable"],
                                person_id=_id(pid, field, "the person id"))
     raise InputError(field, f"unknown account code {code!r}; e.g. pool:employee_pension:440000, "
                             "person:pension:<id>, settlement:<province>, central:adjustment")
