@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from shebao.auth.authz import may_reach_region, person_for, require
 from shebao.auth.models import Role, User
+from shebao.benefits.pension import service
 from shebao.benefits.pension.models import (
     AUTH_CHANNELS,
     Overpayment,
@@ -563,3 +564,40 @@ def recover(
             found.status = "recovered"
     db.flush()
     return found
+
+
+# -- what the pensioner sees ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    """My pension: the award, its amounts and payments after retirement; an estimate before."""
+
+    person_id: int
+    award: PensionAward | None
+    amounts: list[PensionAmount]
+    payments: list[PensionPayment]
+    next_authentication_due: str | None
+    estimate: service.Computed | None
+    estimate_refused: str | None
+    applications: list[service.PensionApplication]
+
+
+def overview(db: Session, user: User, person_id: int,
+             original_age_years: int | None = None) -> Overview:
+    award = service.award_of(db, user, person_id)
+    estimate, refused = None, None
+    if award is None:
+        try:
+            estimate = service.estimate(db, user, person_id, original_age_years)
+        except InputError as why:
+            refused = f"{why.field}: {why.reason}"
+    return Overview(
+        person_id=person_id, award=award,
+        amounts=service.amount_history(db, award.id) if award else [],
+        payments=payments_of(db, user, person_id) if award else [],
+        next_authentication_due=(next_authentication_due(db, award)
+                                 if award and award.status != "stopped" else None),
+        estimate=estimate, estimate_refused=refused,
+        applications=service.applications_of(db, user, person_id),
+    )
