@@ -11,6 +11,7 @@ from shebao import __version__
 from shebao.api.errors import install_error_handlers
 from shebao.auth.api import router as accounts_router
 from shebao.benefits.pension.api import router as pension_router
+from shebao.benefits.pension.web import router as pension_pages
 from shebao.calc.api import router as calc_router
 from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
@@ -39,5 +40,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(web_router)
+    app.include_router(pension_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app
