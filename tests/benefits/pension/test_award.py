@@ -145,3 +145,26 @@ def test_eligibility_refusals_name_their_field(database_url: str) -> None:
             service.submit(db, maker, db.query(PensionApplication).filter_by(
                 person_id=woman).one().id)
         assert early.value.field in ("retirement_month", "person_id")
+
+
+def test_a_residents_pension_needs_age_60_and_fifteen_years(database_url: str) -> None:
+    desk(database_url)
+    farmer = add_person(database_url, "赵德明", "510104", date(1964, 11, 2), 153)
+    with transaction(database_url, write=True) as db:
+        maker = user(db, "clerk-jinjiang")
+        early = service.create_application(db, maker, service.ApplicationInput(
+            person_id=farmer, scheme="resident", retirement_month="2024-06"))
+        with pytest.raises(InputError) as young:
+            service.submit(db, maker, early.id)
+        assert young.value.field == "retirement_month" and "2024-11" in young.value.reason
+        early.status = "rejected"  # closed, so a new one may be opened
+        made = service.create_application(db, maker, service.ApplicationInput(
+            person_id=farmer, scheme="resident"))
+        assert made.retirement_month == "2024-11"
+        with pytest.raises(InputError) as short:
+            service.submit(db, maker, made.id)
+        assert short.value.field == "person_id" and "180 are needed" in short.value.reason
+        with pytest.raises(InputError) as deemed:
+            service.create_application(db, maker, service.ApplicationInput(
+                person_id=farmer, scheme="resident", deemed_months=12, deemed_basis="x"))
+        assert deemed.value.field == "deemed_months"
