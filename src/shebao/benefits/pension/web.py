@@ -8,8 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from shebao.api.deps import WriteDb, optional_user
+from shebao.api.deps import Db, WriteDb, optional_user
 from shebao.auth.authz import has_permission
 from shebao.auth.models import Role, User
 from shebao.benefits.pension import payroll, service
@@ -29,7 +30,7 @@ def _csrf_ok(request: Request, token: str) -> bool:
 
 
 @router.get("/pension", response_class=HTMLResponse)
-def my_pension(request: Request, db: WriteDb, user: MaybeUser, done: int = 0) -> Response:
+def my_pension(request: Request, db: Db, user: MaybeUser, done: int = 0) -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
     if user.role != Role.citizen or user.person_id is None:
@@ -64,7 +65,7 @@ def authenticate_now(
     return RedirectResponse("/pension?done=1", status_code=303)
 
 
-def _queue_page(request: Request, db: WriteDb, user: User, status_code: int = 200,
+def _queue_page(request: Request, db: Session, user: User, status_code: int = 200,
                 **context: object) -> Response:
     rows = []
     for application in service.queue(db, user):
@@ -76,7 +77,7 @@ def _queue_page(request: Request, db: WriteDb, user: User, status_code: int = 20
 
 
 @router.get("/pension/queue", response_class=HTMLResponse)
-def work_queue(request: Request, db: WriteDb, user: MaybeUser, done: int = 0) -> Response:
+def work_queue(request: Request, db: Db, user: MaybeUser, done: int = 0) -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
     if not has_permission(user, "pension.approve"):
