@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from shebao.auth import service as auth_service
 from shebao.auth.models import User
 from shebao.auth.service import DEMO_PASSWORD, create_user
-from shebao.benefits.pension.demo import PENSIONERS, seed_pensions
+from shebao.benefits.pension.demo import seed_pensions
 from shebao.contributions import service as contributions
 from shebao.contributions.models import Bill
 from shebao.db.engine import transaction
@@ -150,7 +150,7 @@ def seed_demo(
         numbers = _IdentityNumbers(rng)
         employers = _employers(db, rng)
         story = _story_people(db, numbers)
-        _population(db, rng, numbers, persons - len(story) - NEAR_DUPLICATES - len(PENSIONERS))
+        _population(db, rng, numbers, persons - len(story) - NEAR_DUPLICATES)
         _accounts(db, story, employers[0])
         # The registry's links get a random stream of their own, so the people stay the same.
         links = _registry_links(db, random.Random(seed + 1), numbers, story, employers)
