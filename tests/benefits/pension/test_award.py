@@ -16,6 +16,8 @@ from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
 from shebao.policy.formulas.periods import format_month, parse_month
+from shebao.registry.schemas import DeathRecord
+from shebao.registry.service import record_death
 from tests.benefits.pension.world import contribute, desk, fund_pool, user
 from tests.helpers import add_person
 
@@ -117,6 +119,13 @@ def test_the_clerk_who_submitted_cannot_approve(database_url: str) -> None:
         assert (rejected.status, rejected.decision_reason[:6]) == ("rejected", "deemed")
         with pytest.raises(InputError):  # decided once
             service.approve(db, user(db, "clerk-chengdu"), made.id)
+        again = service.create_application(db, maker, service.ApplicationInput(
+            person_id=person, deemed_months=295, deemed_basis="personnel file, page 2"))
+        service.submit(db, maker, again.id)
+        record_death(db, maker, person, DeathRecord(death_date=date(2026, 10, 1)))
+        with pytest.raises(InputError) as dead:
+            service.approve(db, user(db, "clerk-chengdu"), again.id)
+        assert "died on 2026-10-01" in dead.value.reason
 
 
 def test_eligibility_refusals_name_their_field(database_url: str) -> None:

@@ -387,6 +387,8 @@ def submit(db: Session, user: User, application_id: int) -> PensionApplication:
         raise InputError("application_id", f"is {application.status}, not a draft")
     person = db.get(Person, application.person_id)
     assert person is not None
+    if person.death_date is not None:
+        raise InputError("person_id", f"died on {person.death_date}")
     chosen = parse_month(application.retirement_month, "retirement_month")
     if application.scheme == "employee":
         assert application.original_age_years is not None
@@ -423,6 +425,10 @@ def approve(db: Session, user: User, application_id: int, reason: str | None = N
     """The second clerk approves: the award and its first amount are recorded, never edited."""
     application = application_for(db, user, application_id, "pension.approve")
     _check_checker(user, application)
+    person = db.get(Person, application.person_id)
+    if person is not None and person.death_date is not None:
+        raise InputError("application_id", f"the applicant died on {person.death_date}: "
+                                           "reject it instead")
     first_month = format_month(parse_month(application.retirement_month) + 1)
     assert application.total_fen is not None and application.account_part_fen is not None
     award = PensionAward(
