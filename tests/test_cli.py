@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from shebao.auth.models import User
+from shebao.benefits.pension.demo import PENSIONERS
 from shebao.cli import app
 from shebao.config import get_settings
 from shebao.db.engine import transaction
@@ -65,7 +66,8 @@ def test_demo_no_serve_seeds_once(configured: str) -> None:
     second = runner.invoke(app, ["demo", "--no-serve", "--persons", "200"])
     assert "already seeded" in second.output
     with transaction(configured) as db:
-        assert db.scalar(select(func.count(Person.id))) == 200
+        # The population, plus the pensioners of benefits/pension/demo.py.
+        assert db.scalar(select(func.count(Person.id))) == 200 + len(PENSIONERS)
         roles = set(db.scalars(select(User.role)))
     assert roles == {"citizen", "employer", "clerk", "supervisor", "analyst", "admin"}
 

@@ -15,6 +15,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
+from shebao.benefits.pension.cli import commands as pension_commands
 from shebao.errors import InputError, InputErrors
 
 app = typer.Typer(no_args_is_help=True, help="shebao: a national social security system.")
@@ -51,6 +52,9 @@ def refusals_exit_2(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(2) from None
 
     return run
+
+
+app.add_typer(pension_commands(refusals_exit_2), name="benefits")
 
 
 @app.command()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from shebao.auth import service as auth_service
 from shebao.auth.models import User
 from shebao.auth.service import DEMO_PASSWORD, create_user
+from shebao.benefits.pension.demo import seed_pensions
 from shebao.contributions import service as contributions
 from shebao.contributions.models import Bill
 from shebao.db.engine import transaction
@@ -86,6 +87,8 @@ DEMO_LOGINS = {
     "teacher": "刘淑芬, retired teacher in Chengdu (citizen)",
     "employer": "a Shenzhen electronics factory that declares wages monthly (employer)",
     "clerk": "district clerk at the Jinjiang District service desk, Chengdu (510104)",
+    "clerk2": "second clerk at the Jinjiang desk, who checks pension awards (510104)",
+    "pensioner": "陈国华, retired in 2025 in Chengdu: award, payments, authentication (citizen)",
     "supervisor": "provincial fund supervisor, Sichuan (510000)",
     "analyst": "national policy analyst (000000)",
     "admin": "national administrator (000000)",
@@ -156,6 +159,8 @@ def seed_demo(
     with transaction(database_url, write=True) as db:
         paid = _contribution_year(db, random.Random(seed + 2), story, progress)
         supplementary_demo.seed(db, seed + 3)
+    progress("pensions", 0, 1)
+    seed_pensions(database_url)
     return Seeded(persons=persons, employers=len(employers), **links, **paid)
 
 

@@ -36,6 +36,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from shebao.auth.models import User
+from shebao.benefits.pension.models import Overpayment, PensionPayment
 from shebao.contributions import service
 from shebao.contributions.models import (
     Bill,
@@ -122,9 +123,11 @@ def _admin(db) -> User:  # type: ignore[no-untyped-def]
     return user
 
 
+# Pension payments and overpayments point at ledger entries: PostgreSQL truncates them together
+# (this machine writes none).
 MONEY_TABLES = [m.__tablename__ for m in (
     Payment, BillLine, Bill, DeclarationLine, Declaration, ResidentContribution, LedgerLine,
-    LedgerEntry, LedgerAccount,
+    LedgerEntry, LedgerAccount, PensionPayment, Overpayment,
 )]
 
 

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from shebao.benefits.pension.demo import PENSIONERS
 from shebao.db.engine import transaction
 from shebao.demo import seed_demo
 from shebao.registry.models import (
@@ -26,7 +27,8 @@ def test_demo_registry_keeps_the_rules(client: TestClient, database_url: str) ->
     seeded = seed_demo(database_url, persons=400)
     assert seeded is not None and seeded.households >= 40 and seeded.enrollments > 400
     with transaction(database_url) as db:
-        assert db.scalar(select(func.count(Person.id))) == 400
+        # The population, plus the pensioners of benefits/pension/demo.py.
+        assert db.scalar(select(func.count(Person.id))) == 400 + len(PENSIONERS)
         # Never both pensions (or both medical schemes) open for one person.
         a, b = aliased(Enrollment), aliased(Enrollment)
         for scheme, counterpart in EXCLUSIVE_SCHEMES.items():

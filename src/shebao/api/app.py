@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from shebao import __version__
 from shebao.api.errors import install_error_handlers
 from shebao.auth.api import router as accounts_router
+from shebao.benefits.pension.api import router as pension_router
+from shebao.benefits.pension.web import router as pension_pages
 from shebao.calc.api import router as calc_router
 from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
@@ -36,8 +38,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         accounts_router, registry_router, calc_router, ledger_router, contributions_router,
         supplementary_router,
+        pension_router,
     ):
         app.include_router(router)
     app.include_router(web_router)
+    app.include_router(pension_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

@@ -66,6 +66,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "annuity.run": frozenset({Role.employer, *_STAFF_WRITE}),
     "annuity.leave": frozenset({Role.employer, *_STAFF_WRITE}),
     "annuity.read": frozenset({Role.citizen, Role.employer, *_STAFF_READ}),
+    # Pensions: a citizen applies and authenticates online, a clerk at the desk; a second
+    # clerk approves (maker-checker, in the service); clerks run the payroll and recover.
+    "pension.read": frozenset({Role.citizen, *_STAFF_READ}),
+    "pension.apply": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "pension.approve": _STAFF_WRITE,
+    "pension.authenticate": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "pension.payroll": _STAFF_WRITE,
+    "pension.recover": _STAFF_WRITE,
 }
 
 

@@ -74,6 +74,8 @@ KINDS: dict[str, Kind] = {
              "tax authority"),
         Kind("annuity_plan", Side.credit, False, "an employer's enterprise annuity plan's own "
              "money: employer shares that did not vest"),
+        Kind("pensioner_receivable", Side.debit, True, "benefits paid to a person that were not "
+             "due (after a death): an overpayment to recover"),
     )
 }
 
@@ -147,6 +149,10 @@ def annuity_plan(employer_id: int) -> str:
     return f"employer:annuity_plan:{employer_id}"
 
 
+def pensioner_receivable(person_id: int) -> str:
+    return f"pensioner:receivable:{person_id}"
+
+
 # -- parsing ---------------------------------------------------------------------------------
 
 
@@ -209,6 +215,9 @@ def parse(code: object, field: str = "account") -> AccountCode:
             return AccountCode(code, KINDS["fiscal_subsidy"], region=_province(province, field))
         case "pensioner", ["payable", pid]:
             return AccountCode(code, KINDS["pensioner_payable"],
+                               person_id=_id(pid, field, "the person id"))
+        case "pensioner", ["receivable", pid]:
+            return AccountCode(code, KINDS["pensioner_receivable"],
                                person_id=_id(pid, field, "the person id"))
     raise InputError(field, f"unknown account code {code!r}; e.g. pool:employee_pension:440000, "
                             "person:pension:<id>, settlement:<province>, central:adjustment")

@@ -291,3 +291,41 @@ def annuity_limit_arguments(snapshot: PolicySnapshot) -> Arguments:
             "annuity_credit_max_multiple": "third_pillar.annuity.individual_credit_max_multiple",
         },
     )
+
+
+def indexation_arguments(snapshot: PolicySnapshot, region: str) -> Arguments:
+    """The year's pension increase: flat + per contribution year + percentage + age tilts."""
+    return bind(
+        snapshot,
+        {
+            "indexation_flat_amount": "employee_pension.indexation.flat_amount",
+            "indexation_per_year_amount": "employee_pension.indexation.per_year_amount",
+            "indexation_percentage": "employee_pension.indexation.rate",
+            "indexation_age_tilts": "employee_pension.indexation.age_tilts",
+        },
+        region,
+        convert={"indexation_age_tilts": lambda table: {int(k): int(v) for k, v in table.items()}},
+    )
+
+
+def resident_pension_arguments(snapshot: PolicySnapshot, region: str) -> Arguments:
+    return bind(
+        snapshot,
+        {
+            "minimum_basic_pension": "resident_pension.minimum_basic_pension",
+            "resident_account_divisor": "resident_pension.account_divisor",
+        },
+        region,
+    )
+
+
+def survival_authentication_months(snapshot: PolicySnapshot, region: str) -> Arguments:
+    """How long an authentication lasts before payment is suspended: period + grace."""
+    return bind(
+        snapshot,
+        {
+            "period_months": "employee_pension.survival_authentication.period_months",
+            "grace_months": "employee_pension.survival_authentication.grace_months",
+        },
+        region,
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from shebao.benefits.pension.messages import MESSAGES as PENSION_MESSAGES
+
 LANGUAGES = ("zh", "en")
 LANG_COOKIE = "shebao_lang"
 
@@ -88,6 +90,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Identity numbers are masked by default to protect personal data.",
     },
 }
+
+
+MESSAGES |= PENSION_MESSAGES
 
 
 def language_of(request: Request) -> str:

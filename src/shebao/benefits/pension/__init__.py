@@ -1,0 +1,1 @@
+"""Pensions: awards (maker-checker), the monthly payroll, indexation, survival authentication."""

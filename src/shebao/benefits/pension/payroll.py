@@ -1,0 +1,603 @@
+"""The monthly pension payroll, yearly indexation, survival authentication and overpayments.
+
+Paying (docs/pensions.md):
+- each month of each award is paid at most once: a `PensionPayment` row per (award, month),
+  unique in the database, written in the same transaction as its ledger entry, whose
+  idempotency key is `pension-<award>-<month>`;
+- one entry per payment: the pooled fund (`pool:<scheme>:<province>`) and the individual
+  account (`person:<account>:<id>`, while it lasts) are debited, and the province's settlement
+  account (its bank) is credited with the whole amount — the money leaves the same day, so
+  no payable is kept in between;
+- when the account cannot pay its part, it pays what it holds and the pooled fund pays the rest
+  (the account pension continues from the pooled fund once the account is exhausted ⚠ national
+  practice under 国发〔2005〕38号; the rule is not spelled out in shared/rules/china.md);
+- a run works through the province's awards in id order, in batches of one transaction each;
+  the run row keeps its cursor, so a run killed midway resumes where its last batch ended;
+  a re-run of a finished run starts a fresh pass that pays only what is still unpaid;
+- a run pays every unpaid month up to its month (back pay after a late award, arrears after a
+  suspension) for a pensioner whose survival authentication covers it, and suspends one whose
+  authentication is older than period + grace (parameters);
+- a recorded death stops the award; months paid after the month of death become overpayments:
+  a receivable (`pensioner:receivable:<id>`) against the funds they came from, recovered
+  through the province's settlement account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shebao.auth.authz import may_reach_region, person_for, require
+from shebao.auth.models import Role, User
+from shebao.benefits.pension import service
+from shebao.benefits.pension.models import (
+    AUTH_CHANNELS,
+    Overpayment,
+    PayrollRun,
+    PensionAmount,
+    PensionAward,
+    PensionPayment,
+    SurvivalAuthentication,
+)
+from shebao.benefits.pension.service import SCHEME_ACCOUNT, SCHEME_POOL
+from shebao.calc.service import plain
+from shebao.db.base import utcnow
+from shebao.db.engine import transaction
+from shebao.errors import InputError
+from shebao.ledger import accounts
+from shebao.ledger import service as ledger
+from shebao.ledger.models import LedgerEntry
+from shebao.policy import Policy
+from shebao.policy import bindings as b
+from shebao.policy.formulas import pension
+from shebao.policy.formulas.periods import format_month, parse_month
+from shebao.registry.models import Person
+from shebao.registry.regions import get_region
+
+PAYABLE = ("payment", "suspended")
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _post(
+    db: Session, request: ledger.PostingRequest, province: str, actor_id: int | None = None
+) -> ledger.PostingResult:
+    """Every posting pensions make goes through here, with the province whose funds it moves.
+
+    After the subsidiary-ledger change a request naming a person account carries
+    `province=`; this is the one place to add it.
+    """
+    accounts.parse(accounts.settlement(province), "province")
+    return ledger.post(db, request, actor_id=actor_id)
+
+
+def _month_of(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _province(value: str) -> str:
+    region = get_region(value)
+    if region.level != "province":
+        raise InputError("province", f"{value} is a {region.level}; payroll runs per province")
+    return value
+
+
+def _check_staff(user: User, permission: str, province: str) -> None:
+    require(user, permission)
+    if not may_reach_region(user, province):
+        raise InputError("province", "is outside the region your account serves")
+
+
+def _check_month(month: str, today: dt.date) -> int:
+    number = parse_month(month, "month")
+    if number > _month_of(today):
+        raise InputError("month", f"{month} has not begun: a month is paid in that month")
+    return number
+
+
+# -- what a batch needs, read set-wise ------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """The rows a batch of awards needs, each read in one query for the whole batch."""
+
+    persons: dict[int, Person]
+    paid: dict[int, set[str]]
+    amounts: dict[int, list[PensionAmount]]
+    authenticated: dict[int, dt.date]
+    covers_months: int
+    paid_on: dt.date
+    actor_id: int | None
+
+
+def _context(db: Session, awards: list[PensionAward], province: str, month: int,
+             paid_on: dt.date, actor_id: int | None) -> _Context:
+    ids = [a.id for a in awards]
+    person_ids = [a.person_id for a in awards]
+    paid: dict[int, set[str]] = defaultdict(set)
+    for award_id, paid_month in db.execute(
+        select(PensionPayment.award_id, PensionPayment.month)
+        .where(PensionPayment.award_id.in_(ids))
+    ):
+        paid[award_id].add(paid_month)
+    amounts: dict[int, list[PensionAmount]] = defaultdict(list)
+    for amount in db.scalars(select(PensionAmount).where(PensionAmount.award_id.in_(ids))
+                             .order_by(PensionAmount.effective_month)):
+        amounts[amount.award_id].append(amount)
+    authenticated = dict(db.execute(
+        select(SurvivalAuthentication.person_id, func.max(SurvivalAuthentication.authenticated_on))
+        .where(SurvivalAuthentication.person_id.in_(person_ids))
+        .group_by(SurvivalAuthentication.person_id)
+    ).all())
+    persons = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    period = b.survival_authentication_months(
+        Policy.at(b.month_start(month), province), province).values
+    return _Context(persons, paid, amounts, authenticated,
+                    int(period["period_months"]) + int(period["grace_months"]), paid_on, actor_id)
+
+
+def _amount_in_force(amounts: list[PensionAmount], month: str) -> PensionAmount:
+    found = [a for a in amounts if a.effective_month <= month]
+    return found[-1]
+
+
+def _pay(db: Session, award: PensionAward, month: str, ctx: _Context,
+         run_id: int | None) -> PensionPayment:
+    """Pay one month: the account's part while it lasts, the pooled fund the rest."""
+    amount = _amount_in_force(ctx.amounts[award.id], month)
+    account = accounts.person(SCHEME_ACCOUNT[award.scheme], award.person_id)
+    from_account = min(amount.account_part_fen, ledger.balance(db, account))
+    from_pool = amount.total_fen - from_account
+    lines: list[tuple[str, int]] = []
+    if from_pool:
+        lines.append((accounts.pool(SCHEME_POOL[award.scheme], award.province), from_pool))
+    if from_account:
+        lines.append((account, from_account))
+    lines.append((accounts.settlement(award.province), -amount.total_fen))
+    posted = _post(db, ledger.PostingRequest(
+        idempotency_key=f"pension-{award.id}-{month}", kind="benefit",
+        memo=f"pension {month}, award {award.id}", effective_date=ctx.paid_on, lines=lines,
+    ), award.province, ctx.actor_id)
+    payment = PensionPayment(
+        award_id=award.id, person_id=award.person_id, month=month,
+        amount_fen=amount.total_fen, pool_part_fen=from_pool, account_part_fen=from_account,
+        paid_on=ctx.paid_on, run_id=run_id, ledger_entry_id=posted.entry_id,
+    )
+    db.add(payment)
+    ctx.paid[award.id].add(month)
+    return payment
+
+
+def _stop_for_death(db: Session, award: PensionAward, person: Person, paid_on: dt.date,
+                    actor_id: int | None) -> int:
+    """Stop the award; every month paid after the month of death becomes an overpayment."""
+    assert person.death_date is not None
+    award.status = "stopped"
+    award.suspended_from = None
+    award.stopped_reason = f"death on {person.death_date.isoformat()}"
+    after = format_month(_month_of(person.death_date))
+    found = 0
+    for payment in db.scalars(
+        select(PensionPayment).where(
+            PensionPayment.award_id == award.id, PensionPayment.month > after,
+            ~exists().where(Overpayment.payment_id == PensionPayment.id),
+        ).order_by(PensionPayment.month)
+    ):
+        lines = [(accounts.pensioner_receivable(award.person_id), payment.amount_fen)]
+        if payment.pool_part_fen:
+            lines.append((accounts.pool(SCHEME_POOL[award.scheme], award.province),
+                          -payment.pool_part_fen))
+        if payment.account_part_fen:
+            lines.append((accounts.person(SCHEME_ACCOUNT[award.scheme], award.person_id),
+                          -payment.account_part_fen))
+        posted = _post(db, ledger.PostingRequest(
+            idempotency_key=f"pension-overpayment-{payment.id}", kind="benefit",
+            memo=f"pension {payment.month} paid after the death on {person.death_date}",
+            effective_date=paid_on, lines=lines,
+        ), award.province, actor_id)
+        db.add(Overpayment(payment_id=payment.id, award_id=award.id, person_id=award.person_id,
+                           amount_fen=payment.amount_fen, receivable_entry_id=posted.entry_id))
+        found += 1
+    return found
+
+
+@dataclass
+class Settled:
+    payments: list[PensionPayment] = field(default_factory=list)
+    suspended: bool = False
+    overpayments: int = 0
+
+
+def _settle(db: Session, award: PensionAward, month: int, ctx: _Context,
+            run_id: int | None) -> Settled:
+    """Bring one award up to `month`: stop it at death, suspend it without a valid
+    authentication, and pay every covered month not yet paid."""
+    person = ctx.persons[award.person_id]
+    settled = Settled()
+    last = month
+    if person.death_date is not None:
+        settled.overpayments = _stop_for_death(db, award, person, ctx.paid_on, ctx.actor_id)
+        last = min(month, _month_of(person.death_date))
+    since = max(ctx.authenticated.get(person.id, award.approved_on), award.approved_on)
+    covered_before = _month_of(since) + ctx.covers_months
+    due = [m for m in range(parse_month(award.first_month), last + 1)
+           if format_month(m) not in ctx.paid[award.id]]
+    uncovered = [m for m in due if m >= covered_before]
+    if award.status != "stopped":
+        if uncovered:
+            award.status = "suspended"
+            award.suspended_from = format_month(uncovered[0])
+            settled.suspended = True
+        elif award.status == "suspended":
+            award.status = "payment"
+            award.suspended_from = None
+    for m in due:
+        if m < covered_before:
+            settled.payments.append(_pay(db, award, format_month(m), ctx, run_id))
+    return settled
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: int
+    province: str
+    month: str
+    status: str
+    processed: int
+    payments: int
+    paid_fen: int
+    suspended: int
+    attempts: int
+
+
+def _result(run: PayrollRun) -> RunResult:
+    return RunResult(run.id, run.province, run.month, run.status, run.processed, run.payments,
+                     run.paid_fen, run.suspended, run.attempts)
+
+
+def _start(database_url: str | None, province: str, month: str) -> int:
+    """The run row of (province, month), created once; a finished run starts a fresh pass."""
+    for _ in range(2):
+        try:
+            with transaction(database_url, write=True) as db:
+                run = db.scalar(select(PayrollRun).where(
+                    PayrollRun.province == province, PayrollRun.month == month
+                ).with_for_update())
+                if run is None:
+                    run = PayrollRun(province=province, month=month, status="running",
+                                     cursor_award_id=0, processed=0, payments=0, paid_fen=0,
+                                     suspended=0, attempts=0)
+                    db.add(run)
+                elif run.status == "done":
+                    run.status, run.cursor_award_id, run.finished_at = "running", 0, None
+                run.attempts += 1
+                db.flush()
+                return run.id
+        except IntegrityError:
+            continue  # another run created the row first: take it
+    raise InputError("month", f"the payroll of {province} for {month} could not be started")
+
+
+def run_payroll(
+    database_url: str | None, user: User, province: str, month: str, *,
+    batch_size: int = 500, on_award: Callable[[int, int], None] | None = None,
+    paid_on: dt.date | None = None,
+) -> RunResult:
+    """Pay a province's pensioners for `month` (and any unpaid earlier months), each once.
+
+    Each batch is one transaction; `on_award(processed, payments)` is called after every
+    award (a progress bar; a test raises from it to kill the run midway).
+    """
+    paid_on = paid_on or dt.date.today()
+    _check_staff(user, "pension.payroll", _province(province))
+    number = _check_month(month, paid_on)
+    if not 1 <= batch_size <= 10_000:
+        raise InputError("batch_size", "must be between 1 and 10,000")
+    run_id = _start(database_url, province, month)
+    with transaction(database_url, write=True) as db:
+        stop_deceased(db, province, paid_on, user.id)
+    while True:
+        with transaction(database_url, write=True) as db:
+            run = db.scalar(select(PayrollRun).where(PayrollRun.id == run_id).with_for_update())
+            assert run is not None
+            # The payable pensioners not yet paid this month, after the cursor: one query.
+            awards = list(db.scalars(
+                select(PensionAward).where(
+                    PensionAward.province == province, PensionAward.status.in_(PAYABLE),
+                    PensionAward.first_month <= month, PensionAward.id > run.cursor_award_id,
+                    ~exists().where(PensionPayment.award_id == PensionAward.id,
+                                    PensionPayment.month == month),
+                ).order_by(PensionAward.id).limit(batch_size)
+            ))
+            if not awards:
+                run.status, run.finished_at = "done", utcnow()
+                return _result(run)
+            ctx = _context(db, awards, province, number, paid_on, user.id)
+            for award in awards:
+                settled = _settle(db, award, number, ctx, run.id)
+                run.processed += 1
+                run.payments += len(settled.payments)
+                run.paid_fen += sum(p.amount_fen for p in settled.payments)
+                run.suspended += int(settled.suspended)
+                run.cursor_award_id = award.id
+                if on_award is not None:
+                    on_award(run.processed, run.payments)
+            db.flush()
+
+
+def stop_deceased(db: Session, province: str, on: dt.date, actor_id: int | None) -> int:
+    """Stop every award in the province whose pensioner has died (one query), turning months
+    paid after the death into overpayments. Returns how many overpayments were found."""
+    found = 0
+    for award, person in db.execute(
+        select(PensionAward, Person).join(Person, Person.id == PensionAward.person_id).where(
+            PensionAward.province == province, PensionAward.status.in_(PAYABLE),
+            Person.death_date.is_not(None),
+        ).order_by(PensionAward.id)
+    ):
+        found += _stop_for_death(db, award, person, on, actor_id)
+    return found
+
+
+def payroll_runs(db: Session, user: User, province: str) -> list[PayrollRun]:
+    _check_staff(user, "pension.read", _province(province))
+    return list(db.scalars(select(PayrollRun).where(PayrollRun.province == province)
+                           .order_by(PayrollRun.month.desc()).limit(120)))
+
+
+# -- indexation -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexationResult:
+    province: str
+    year: int
+    effective_month: str
+    indexed: int
+    increase_fen: int
+
+
+def index_pensions(
+    db: Session, user: User, province: str, year: int, effective_month: str | None = None
+) -> IndexationResult:
+    """The year's increase for every award granted before the year, as a new amount from
+    `effective_month` (January by default); the award itself is never edited.
+
+    Idempotent: an award already indexed from that month is left alone. Refused when the
+    payroll has already paid a month from `effective_month` on (back-dated top-ups are not
+    supported: index before the month's payroll).
+    """
+    _check_staff(user, "pension.payroll", _province(province))
+    if not 2016 <= year <= 2100:
+        raise InputError("year", "must be a year from 2016 on")
+    month = effective_month or f"{year}-01"
+    if parse_month(month, "effective_month") // 12 != year:
+        raise InputError("effective_month", f"must be a month of {year}")
+    awards = list(db.scalars(
+        select(PensionAward).where(
+            PensionAward.province == province, PensionAward.status.in_(PAYABLE),
+            PensionAward.first_month <= f"{year - 1}-12",
+            ~exists().where(PensionAmount.award_id == PensionAward.id,
+                            PensionAmount.effective_month == month),
+        ).order_by(PensionAward.id)
+    ))
+    if not awards:
+        return IndexationResult(province, year, month, 0, 0)
+    ids = [a.id for a in awards]
+    already = db.scalar(select(func.count(PensionPayment.id)).where(
+        PensionPayment.award_id.in_(ids), PensionPayment.month >= month))
+    if already:
+        raise InputError("effective_month", f"{already} payments from {month} on were already "
+                                            "made at the old amounts; index from a later month")
+    snapshot = Policy.at(dt.date(year, 1, 1), province)
+    used = b.indexation_arguments(snapshot, province)
+    amounts: dict[int, list[PensionAmount]] = defaultdict(list)
+    for amount in db.scalars(select(PensionAmount).where(PensionAmount.award_id.in_(ids))
+                             .order_by(PensionAmount.effective_month)):
+        amounts[amount.award_id].append(amount)
+    births = dict(db.execute(select(Person.id, Person.birth_date).where(
+        Person.id.in_([a.person_id for a in awards]))).all())
+    current = [_amount_in_force(amounts[a.id], month) for a in awards]
+    increase = pension.indexation_increase(
+        [c.total_fen for c in current], [a.contribution_months for a in awards],
+        [year - births[a.person_id].year for a in awards], **used.values,
+    )
+    parameters = used.explain()
+    for i, (award, now) in enumerate(zip(awards, current, strict=True)):
+        parts = {k: int(v[i]) for k, v in increase.items()}
+        db.add(PensionAmount(
+            award_id=award.id, effective_month=month,
+            total_fen=now.total_fen + parts["increase"], account_part_fen=now.account_part_fen,
+            reason="indexation",
+            explanation=plain({"year": year, "before_fen": now.total_fen, "parts": parts,
+                               "formula": "flat + years × per-year + pension × percentage + "
+                                          "age tilt", "parameters": parameters}),
+            recorded_by=user.id,
+        ))
+    db.flush()
+    return IndexationResult(province, year, month, len(awards),
+                            int(increase["increase"].sum()))
+
+
+# -- survival authentication ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    authentication: SurvivalAuthentication
+    resumed: bool
+    arrears: list[PensionPayment]
+
+
+def authenticate(
+    db: Session, user: User, person_id: int, channel: str, *,
+    on: dt.date | None = None, proxy_name: str | None = None,
+    proxy_relationship: str | None = None,
+) -> Authenticated:
+    """Record that a pensioner is alive. A suspended award resumes at once, with the arrears
+    of every month the province's payroll has already run."""
+    person = person_for(db, user, person_id, "pension.authenticate")
+    on = on or dt.date.today()
+    if channel not in AUTH_CHANNELS:
+        raise InputError("channel", "must be online, desk or proxy")
+    if user.role == Role.citizen and channel != "online":
+        raise InputError("channel", "a citizen authenticates online; desk and proxy are "
+                                    "recorded by a clerk")
+    if user.role != Role.citizen and channel == "online":
+        raise InputError("channel", "online self-service is the pensioner's own")
+    if channel == "proxy" and not ((proxy_name or "").strip() and (proxy_relationship or "")):
+        raise InputError("proxy_name", "a proxy authentication names the family member and "
+                                       "their relationship")
+    if on > dt.date.today():
+        raise InputError("on", "an authentication cannot be dated in the future")
+    if person.death_date is not None:
+        raise InputError("person_id", f"died on {person.death_date}")
+    award = db.scalar(select(PensionAward).where(PensionAward.person_id == person.id,
+                                                 PensionAward.status.in_(PAYABLE)))
+    if award is None:
+        raise InputError("person_id", "draws no pension to authenticate for")
+    made = SurvivalAuthentication(
+        person_id=person.id, channel=channel, authenticated_on=on, recorded_by=user.id,
+        proxy_name=(proxy_name or "").strip() or None,
+        proxy_relationship=proxy_relationship if channel == "proxy" else None,
+    )
+    db.add(made)
+    db.flush()
+    resumed = award.status == "suspended"
+    arrears: list[PensionPayment] = []
+    if resumed:
+        last_run = db.scalar(select(func.max(PayrollRun.month)).where(
+            PayrollRun.province == award.province))
+        if last_run is None:
+            award.status, award.suspended_from = "payment", None
+        else:
+            ctx = _context(db, [award], award.province, parse_month(last_run), on, user.id)
+            arrears = _settle(db, award, parse_month(last_run), ctx, None).payments
+    db.flush()
+    return Authenticated(made, resumed, arrears)
+
+
+def authentications_of(db: Session, user: User, person_id: int) -> list[SurvivalAuthentication]:
+    person_for(db, user, person_id, "pension.read")
+    return list(db.scalars(select(SurvivalAuthentication)
+                           .where(SurvivalAuthentication.person_id == person_id)
+                           .order_by(SurvivalAuthentication.authenticated_on.desc(),
+                                     SurvivalAuthentication.id.desc())))
+
+
+def next_authentication_due(db: Session, award: PensionAward) -> str:
+    """The first month a new authentication is needed for (period + grace after the last)."""
+    last = db.scalar(select(func.max(SurvivalAuthentication.authenticated_on)).where(
+        SurvivalAuthentication.person_id == award.person_id))
+    since = max(last or award.approved_on, award.approved_on)
+    period = b.survival_authentication_months(
+        Policy.at(dt.date.today(), award.province), award.province).values
+    return format_month(_month_of(since) + int(period["period_months"])
+                        + int(period["grace_months"]))
+
+
+def payments_of(db: Session, user: User, person_id: int) -> list[PensionPayment]:
+    person_for(db, user, person_id, "pension.read")
+    return list(db.scalars(select(PensionPayment).where(PensionPayment.person_id == person_id)
+                           .order_by(PensionPayment.month.desc()).limit(600)))
+
+
+# -- overpayments ---------------------------------------------------------------------------
+
+
+def overpayments(db: Session, user: User, province: str,
+                 status: str | None = "open") -> list[Overpayment]:
+    _check_staff(user, "pension.read", _province(province))
+    query = (select(Overpayment).join(PensionAward, PensionAward.id == Overpayment.award_id)
+             .where(PensionAward.province == province).order_by(Overpayment.id))
+    if status is not None:
+        query = query.where(Overpayment.status == status)
+    return list(db.scalars(query))
+
+
+def recover(
+    db: Session, user: User, overpayment_id: int, amount_fen: int, received_on: dt.date,
+    reference: str,
+) -> Overpayment:
+    """Money received back (from the estate or the bank's recall) clears the receivable.
+
+    `reference` names the receipt (a bank statement line); the same reference again is the same
+    recovery, never a second one.
+    """
+    require(user, "pension.recover")
+    found = db.get(Overpayment, overpayment_id)
+    if found is None:
+        raise InputError("overpayment_id", f"no overpayment {overpayment_id}")
+    person_for(db, user, found.person_id, "pension.recover")
+    award = db.get(PensionAward, found.award_id)
+    assert award is not None
+    if received_on > dt.date.today():
+        raise InputError("received_on", "cannot be in the future")
+    if not _REFERENCE.fullmatch(reference):
+        raise InputError("reference", "1 to 64 letters, digits, '.', '_' or '-'")
+    key = f"pension-recovery-{found.id}-{reference}"
+    outstanding = found.amount_fen - found.recovered_fen
+    replay = ledger.PostingRequest(
+        idempotency_key=key, kind="benefit",
+        memo=f"recovery of overpayment {found.id} ({reference})", effective_date=received_on,
+        lines=[(accounts.settlement(award.province), amount_fen),
+               (accounts.pensioner_receivable(found.person_id), -amount_fen)],
+    )
+    seen = db.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.idempotency_key == key))
+    if not seen and (amount_fen <= 0 or amount_fen > outstanding):
+        raise InputError("amount_fen", f"must be between 1 and the {outstanding} fen still "
+                                       "owed")
+    posted = _post(db, replay, award.province, user.id)
+    if not posted.replayed:
+        found.recovered_fen += amount_fen
+        if found.recovered_fen == found.amount_fen:
+            found.status = "recovered"
+    db.flush()
+    return found
+
+
+# -- what the pensioner sees ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    """My pension: the award, its amounts and payments after retirement; an estimate before."""
+
+    person_id: int
+    award: PensionAward | None
+    amounts: list[PensionAmount]
+    payments: list[PensionPayment]
+    next_authentication_due: str | None
+    estimate: service.Computed | None
+    estimate_refused: str | None
+    applications: list[service.PensionApplication]
+
+
+def overview(db: Session, user: User, person_id: int,
+             original_age_years: int | None = None) -> Overview:
+    award = service.award_of(db, user, person_id)
+    estimate, refused = None, None
+    if award is None:
+        try:
+            estimate = service.estimate(db, user, person_id, original_age_years)
+        except InputError as why:
+            refused = f"{why.field}: {why.reason}"
+    return Overview(
+        person_id=person_id, award=award,
+        amounts=service.amount_history(db, award.id) if award else [],
+        payments=payments_of(db, user, person_id) if award else [],
+        next_authentication_due=(next_authentication_due(db, award)
+                                 if award and award.status != "stopped" else None),
+        estimate=estimate, estimate_refused=refused,
+        applications=service.applications_of(db, user, person_id),
+    )
