@@ -10,6 +10,9 @@ from fastapi.staticfiles import StaticFiles
 from shebao import __version__
 from shebao.api.errors import install_error_handlers
 from shebao.auth.api import router as accounts_router
+from shebao.benefits.injury.api import router as injury_router
+from shebao.benefits.medical.api import router as medical_router
+from shebao.benefits.unemployment.api import router as unemployment_router
 from shebao.calc.api import router as calc_router
 from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
@@ -33,7 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     for router in (
-        accounts_router, registry_router, calc_router, ledger_router, contributions_router
+        accounts_router, registry_router, calc_router, ledger_router, contributions_router,
+        unemployment_router, injury_router, medical_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

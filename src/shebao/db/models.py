@@ -1,9 +1,15 @@
 """Import every domain's models so that metadata (and Alembic) sees all tables."""
 
 from shebao.auth import models as auth_models
+from shebao.benefits.injury import models as injury_models
+from shebao.benefits.medical import models as medical_models
+from shebao.benefits.unemployment import models as unemployment_models
 from shebao.contributions import models as contribution_models
 from shebao.db.base import Base
 from shebao.ledger import models as ledger_models
 from shebao.registry import models as registry_models
 
-__all__ = ["Base", "auth_models", "contribution_models", "ledger_models", "registry_models"]
+__all__ = [
+    "Base", "auth_models", "contribution_models", "injury_models", "ledger_models",
+    "medical_models", "registry_models", "unemployment_models",
+]

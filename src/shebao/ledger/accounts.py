@@ -70,6 +70,7 @@ KINDS: dict[str, Kind] = {
              "a transfer; nets to zero when the transfer completes"),
         Kind("fiscal_subsidy", Side.debit, True, "subsidies a province's finance owes the funds"),
         Kind("pensioner_payable", Side.credit, False, "benefits awarded to a person, not yet paid"),
+        Kind("hospital_payable", Side.credit, False, "settled medical claims owed to a hospital"),
     )
 }
 
@@ -135,6 +136,10 @@ def pensioner_payable(person_id: int) -> str:
     return f"pensioner:payable:{person_id}"
 
 
+def hospital_payable(hospital_id: int) -> str:
+    return f"hospital:payable:{hospital_id}"
+
+
 # -- parsing ---------------------------------------------------------------------------------
 
 
@@ -193,5 +198,8 @@ def parse(code: object, field: str = "account") -> AccountCode:
         case "pensioner", ["payable", pid]:
             return AccountCode(code, KINDS["pensioner_payable"],
                                person_id=_id(pid, field, "the person id"))
+        case "hospital", ["payable", hid]:
+            _id(hid, field, "the hospital id")
+            return AccountCode(code, KINDS["hospital_payable"])
     raise InputError(field, f"unknown account code {code!r}; e.g. pool:employee_pension:440000, "
                             "person:pension:<id>, settlement:<province>, central:adjustment")
