@@ -67,7 +67,8 @@ def fund(url: str, scheme: str, province: str, fen: int) -> None:
         ledger.post(db, ledger.PostingRequest(
             idempotency_key=f"test-fund-{scheme}-{province}", kind="fiscal_subsidy",
             effective_date=date(2020, 1, 1),
-            lines=[(accounts.fiscal_subsidy(province), fen), (accounts.pool(scheme, province), -fen)],
+            lines=[(accounts.fiscal_subsidy(province), fen),
+                   (accounts.pool(scheme, province), -fen)],
         ))
 
 
