@@ -72,7 +72,8 @@ async def submit_csv(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("file", "must be UTF-8 text") from None
-    settled = service.submit(db, user, hospital_id, service.read_csv(text))
+    rows, unread = service.read_csv(text)
+    settled = service.submit(db, user, hospital_id, rows, unread)
     db.commit()
     return [ClaimOut.model_validate(c) for c in settled]
 

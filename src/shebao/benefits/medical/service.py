@@ -195,9 +195,10 @@ class ClaimRow:
     items: list[ItemRow] = field(default_factory=list)
 
 
-def read_csv(text: str) -> list[ClaimRow]:
-    """Claims of an upload: the header CSV_HEADER, then one row per billed item. The rows of
-    one claim share its claim_no and must agree on the claim's own columns."""
+def read_csv(text: str) -> tuple[list[ClaimRow], list[InputError]]:
+    """Claims of an upload, and the rows that could not be read: the header CSV_HEADER, then
+    one row per billed item. The rows of one claim share its claim_no and must agree on the
+    claim's own columns. Unreadable rows are reported with the other checks' findings."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip().lower() for h in next(reader, [])]
     if header != CSV_HEADER:
@@ -226,9 +227,7 @@ def read_csv(text: str) -> list[ClaimRow]:
                                                   "claim", number))
         claim.items.append(ItemRow(number, "", cells["item_code"], cells["quantity"],
                                    cells["unit_price_fen"]))
-    if errors:
-        raise InputErrors(errors)
-    return list(claims.values())
+    return list(claims.values()), errors
 
 
 def _int(value: object, *, minimum: int, maximum: int) -> int:
@@ -283,10 +282,13 @@ def _error(row: ClaimRow | ItemRow, name: str, reason: str) -> InputError:
     return InputError(f"{row.where}{name}", reason, row.line)
 
 
-def _check(db: Session, rows: list[ClaimRow], on: date) -> list[Checked]:
-    """Every claim of a submission checked; all the problems raised together."""
-    errors: list[InputError] = []
-    if not rows:
+def _check(
+    db: Session, rows: list[ClaimRow], on: date, unread: list[InputError]
+) -> list[Checked]:
+    """Every claim of a submission checked; all the problems (with the rows that could not
+    be read) raised together."""
+    errors = list(unread)
+    if not rows and not errors:
         raise InputError("claims", "a submission needs at least one claim")
     if len(rows) > MAX_CLAIMS:
         raise InputError("claims", f"at most {MAX_CLAIMS} claims in one submission")
@@ -395,10 +397,15 @@ def _check(db: Session, rows: list[ClaimRow], on: date) -> list[Checked]:
     return checked
 
 
-def submit(db: Session, user: User, hospital_id: int, rows: list[ClaimRow]) -> list[MedicalClaim]:
-    """Check a submission whole, then settle each claim (a retried claim returns as it was)."""
+def submit(
+    db: Session, user: User, hospital_id: int, rows: list[ClaimRow],
+    unread: list[InputError] | None = None,
+) -> list[MedicalClaim]:
+    """Check a submission whole, then settle each claim (a retried claim returns as it was).
+
+    `unread` are rows of an upload that could not be read; they reject it with the rest."""
     hospital = hospital_for(db, user, hospital_id, "medical.submit")
-    checked = _check(db, rows, date.today())
+    checked = _check(db, rows, date.today(), unread or [])
     existing = {c.claim_no: c for c in db.scalars(select(MedicalClaim).where(
         MedicalClaim.hospital_id == hospital.id,
         MedicalClaim.claim_no.in_([str(c.row.claim_no) for c in checked])))}
