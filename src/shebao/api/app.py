@@ -12,6 +12,7 @@ from shebao.api.errors import install_error_handlers
 from shebao.auth.api import router as accounts_router
 from shebao.benefits.injury.api import router as injury_router
 from shebao.benefits.medical.api import router as medical_router
+from shebao.benefits.medical.pages import router as claims_pages
 from shebao.benefits.unemployment.api import router as unemployment_router
 from shebao.calc.api import router as calc_router
 from shebao.config import Settings, get_settings
@@ -41,5 +42,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(web_router)
+    app.include_router(claims_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

@@ -464,6 +464,8 @@ def _rules(snap: PolicySnapshot, scheme: str, kind: str, province: str, year: in
         "assistance_annual_cap": "medical_claims.medical_assistance.annual_cap",
         "drg_base_rate": "medical_claims.drg.base_rate",
         "drg_weights": "medical_claims.drg.group_weight",
+        "catalogue": "medical_claims.catalogue.item_class",
+        "payment_standards": "medical_claims.catalogue.price_cap",
     })
     last_year = b.snapshot_at(snap, date(year - 1, 1, 1))
     if scheme == "employee_medical":
@@ -580,7 +582,7 @@ def _settle(db: Session, user: User, hospital: Hospital, c: Checked) -> MedicalC
         "formula": "Σ quantity × min(price, standard) by class; the excess to class C",
         "inputs": {"items": [[i.code, i.item_class, i.quantity, i.unit_price_fen]
                              for i in c.items]},
-        "parameters": ["catalogue"],
+        "parameters": ["catalogue", "payment_standards"],
         "result": {"A": by_class["A"], "B": by_class["B"], "C": by_class["C"]},
     })
     claim = MedicalClaim(
