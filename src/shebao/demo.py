@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from shebao.auth import service as auth_service
 from shebao.auth.models import User
 from shebao.auth.service import DEMO_PASSWORD, create_user
+from shebao.benefits.medical.demo import seed_claims
 from shebao.contributions import service as contributions
 from shebao.contributions.models import Bill
 from shebao.db.engine import transaction
@@ -154,6 +155,7 @@ def seed_demo(
     # A year of contributions, through the same services the desk and the API use.
     with transaction(database_url, write=True) as db:
         paid = _contribution_year(db, random.Random(seed + 2), story, progress)
+    seed_claims(database_url)  # unemployment, work-injury and medical claims (benefits/)
     return Seeded(persons=persons, employers=len(employers), **links, **paid)
 
 
