@@ -23,6 +23,7 @@ from shebao.benefits.medical.models import AssistanceRecipient
 from shebao.benefits.unemployment import service as unemployment
 from shebao.benefits.unemployment.posting import post
 from shebao.db.engine import transaction
+from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
 from shebao.policy import Policy
@@ -78,15 +79,15 @@ def _fiscal_subsidies(db: Session, year: int) -> None:
                 ), province)
 
 
-def _factory_staff(db: Session, factory: int, exclude: set[int]) -> list[int]:
-    """The factory's staff with at least a year of paid unemployment contributions."""
-    staff = db.scalars(
-        select(EmploymentSpell.person_id).where(EmploymentSpell.employer_id == factory,
-                                                EmploymentSpell.end_date.is_(None))
-        .order_by(EmploymentSpell.person_id)
-    )
-    return [p for p in staff if p not in exclude
-            and unemployment.paid_unemployment_months(db, p, "2026-11") >= 12]
+def _guangdong_staff(db: Session, exclude: set[int]) -> list[tuple[int, int, int]]:
+    """(person, employer, open spell) of everyone employed in Guangdong, by person."""
+    rows = db.execute(
+        select(EmploymentSpell.person_id, EmploymentSpell.employer_id, EmploymentSpell.id)
+        .join(Employer, Employer.id == EmploymentSpell.employer_id)
+        .where(Employer.region_code.startswith("44"), EmploymentSpell.end_date.is_(None))
+        .order_by(EmploymentSpell.person_id, EmploymentSpell.id)
+    ).all()
+    return [(p, e, s) for p, e, s in rows if p not in exclude]
 
 
 def _item(code: str, quantity: int, price: int) -> medical.ItemRow:
@@ -101,22 +102,30 @@ def seed_claims(database_url: str) -> dict[str, int]:
         farmer = db.scalar(select(Person).where(Person.name == "赵德明",
                                                 Person.birth_date == date(1968, 11, 2)))
         assert farmer is not None
-        factory = db.scalar(select(User.employer_id).where(User.username == "employer"))
-        assert factory is not None
-        dismissed, injured = _factory_staff(db, factory, {worker.id})[:2]
-        spell = db.scalar(select(EmploymentSpell.id).where(
-            EmploymentSpell.person_id == dismissed, EmploymentSpell.employer_id == factory,
-            EmploymentSpell.end_date.is_(None)))
-        assert spell is not None
-        registry.end_employment(db, op, spell, EmploymentEnd(end_date=date(2026, 10, 31),
-                                                             reason="dismissed"))
-        unemployment.open_claim(db, op, dismissed, separation_reason="dismissed_by_employer",
-                                separation_date=date(2026, 10, 31),
-                                registration_date=date(2026, 11, 2))
-        unemployment.run_month(db, op, "440000", "2026-11")
-        injury.award(db, op, injured, kind="disability", grade=4,
-                     injury_date=date(2026, 8, 12), recognized_on=date(2026, 10, 20),
-                     recognition_reference="深人社工认〔2026〕0815号", employer_id=factory)
+        staff = _guangdong_staff(db, {worker.id})
+        # Someone with a year of paid contributions is dismissed at the end of October.
+        dismissed = next(((p, s) for p, _, s in staff
+                          if unemployment.paid_unemployment_months(db, p, "2026-11") >= 12), None)
+        if dismissed is not None:
+            registry.end_employment(db, op, dismissed[1], EmploymentEnd(
+                end_date=date(2026, 10, 31), reason="dismissed"))
+            unemployment.open_claim(db, op, dismissed[0],
+                                    separation_reason="dismissed_by_employer",
+                                    separation_date=date(2026, 10, 31),
+                                    registration_date=date(2026, 11, 2))
+            unemployment.run_month(db, op, "440000", "2026-11")
+        # Someone else, with wages declared before the injury, is hurt at work in August.
+        injured = next(((p, e) for p, e, _ in staff if (dismissed is None or p != dismissed[0])
+                        and injury.wage_12m_average(db, p, date(2026, 8, 12))), None)
+        try:
+            with db.begin_nested():
+                if injured is not None:
+                    injury.award(db, op, injured[0], kind="disability", grade=4,
+                                 injury_date=date(2026, 8, 12), recognized_on=date(2026, 10, 20),
+                                 recognition_reference="深人社工认〔2026〕0815号",
+                                 employer_id=injured[1])
+        except InputError:
+            injured = None  # a small demo's single year of work-injury contributions is too little
         for month in ("2026-10", "2026-11"):
             injury.run_month(db, op, "440000", month)
 
@@ -158,4 +167,5 @@ def seed_claims(database_url: str) -> dict[str, int]:
         settled = 0
         for hospital, row in claims:
             settled += len(medical.submit(db, op, hospital.id, [row]))
-    return {"unemployment_claims": 1, "injury_claims": 1, "medical_claims": settled}
+    return {"unemployment_claims": int(dismissed is not None),
+            "injury_claims": int(injured is not None), "medical_claims": settled}
