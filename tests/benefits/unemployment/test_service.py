@@ -129,3 +129,26 @@ def test_a_second_active_claim_is_refused(database_url: str) -> None:
     with transaction(database_url, write=True) as db, pytest.raises(InputError) as refused:
         service.open_claim(db, OPERATOR, person_id, **arguments)
     assert refused.value.field == "person_id"
+
+
+def test_the_old_employer_declaring_the_month_of_leaving_does_not_stop_the_claim(
+    database_url: str,
+) -> None:
+    """Left on 2026-02-10 and registered on 2026-02-12: the old employer still declares
+    February; the claim is paid for February. A new employer's March declaration stops it."""
+    person_id = person(database_url, {"county": "440106", "birth": "1986-06-06"})
+    career(database_url, person_id, "440106", date(2025, 1, 1), date(2026, 2, 10),
+           ("2025-01", "2026-02"))
+    fund(database_url, "unemployment", "440000", 10**9)
+    with transaction(database_url, write=True) as db:
+        claim_id = service.open_claim(
+            db, OPERATOR, person_id, separation_reason="dismissed_by_employer",
+            separation_date=date(2026, 2, 10), registration_date=date(2026, 2, 12)).id
+    with transaction(database_url, write=True) as db:
+        assert service.run_month(db, OPERATOR, "440000", "2026-02").paid == 1
+    career(database_url, person_id, "440106", date(2026, 3, 2), None, ("2026-03", "2026-03"))
+    with transaction(database_url, write=True) as db:
+        run = service.run_month(db, OPERATOR, "440000", "2026-03")
+        assert (run.paid, run.stopped) == (0, 1)
+        claim = db.get(UnemploymentClaim, claim_id)
+        assert (claim.status, claim.stopped_month, len(claim.payments)) == ("stopped", "2026-03", 1)

@@ -499,6 +499,8 @@ def _half_up(x: float) -> int:
 
 def _settle(db: Session, user: User, hospital: Hospital, c: Checked) -> MedicalClaim:
     person, scheme = c.person, c.enrollment.scheme
+    # The year's totals are read, then added to: claims of one person settle one at a time.
+    db.execute(select(Person.id).where(Person.id == person.id).with_for_update())
     province = c.enrollment.region_code[:2] + "0000"
     year = c.discharge.year
     snap = Policy.at(c.discharge, c.enrollment.region_code)

@@ -232,35 +232,44 @@ class MonthRun:
 def _reemployment(
     db: Session, claims: list[UnemploymentClaim]
 ) -> dict[int, tuple[str, str]]:
-    """Claims whose holder a new employer has declared or hired: claim id → (month, reason)."""
+    """Claims whose holder a new employer has declared or hired: claim id → (month, reason).
+
+    A declaration counts when it is for a month of the claim and comes from an employer whose
+    employment of the person did not end by the separation (the old employer may still declare
+    the month the person left in).
+    """
     persons = {c.person_id: c for c in claims}
     if not persons:
         return {}
     since = min(c.first_month for c in claims)
-    found: dict[int, tuple[str, str]] = {}
+    spells = db.execute(
+        select(EmploymentSpell.person_id, EmploymentSpell.employer_id,
+               EmploymentSpell.start_date, EmploymentSpell.end_date)
+        .where(EmploymentSpell.person_id.in_(list(persons)))
+    ).all()
     declared = db.execute(
-        select(DeclarationLine.person_id, func.min(Declaration.month))
+        select(DeclarationLine.person_id, Declaration.employer_id, func.min(Declaration.month))
         .join(Declaration, Declaration.id == DeclarationLine.declaration_id)
         .where(DeclarationLine.person_id.in_(list(persons)), Declaration.month >= since)
-        .group_by(DeclarationLine.person_id)
+        .group_by(DeclarationLine.person_id, Declaration.employer_id)
     ).all()
-    hired = db.execute(
-        select(EmploymentSpell.person_id, func.min(EmploymentSpell.start_date))
-        .where(EmploymentSpell.person_id.in_(list(persons)),
-               EmploymentSpell.start_date >= b.month_start(parse_month(since)))
-        .group_by(EmploymentSpell.person_id)
-    ).all()
-    for person_id, month in declared:
+    found: dict[int, tuple[str, str]] = {}
+
+    def stop(claim: UnemploymentClaim, month: str, reason: str) -> None:
+        if claim.id not in found or month < found[claim.id][0]:
+            found[claim.id] = (month, reason)
+
+    for person_id, _employer, start, _end in spells:
         claim = persons[person_id]
-        if month >= claim.first_month:
-            found[claim.id] = (month, f"declared by an employer for {month}")
-    for person_id, start in hired:
+        if start > claim.registration_date:
+            stop(claim, f"{start:%Y-%m}", f"employed from {start}")
+    for person_id, employer_id, month in declared:
         claim = persons[person_id]
-        month = f"{start:%Y-%m}"
-        if start > claim.registration_date and (
-            claim.id not in found or month < found[claim.id][0]
-        ):
-            found[claim.id] = (month, f"employed from {start}")
+        current = any(e == employer_id and p == person_id
+                      and (end is None or end > claim.separation_date)
+                      for p, e, _, end in spells)
+        if month >= claim.first_month and current:
+            stop(claim, month, f"declared by an employer for {month}")
     return found
 
 
