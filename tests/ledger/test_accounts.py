@@ -24,6 +24,7 @@ from shebao.ledger.accounts import Side
         (accounts.transit("T-2025-0001"), "transit", Side.credit, False),
         (accounts.fiscal_subsidy("510000"), "fiscal_subsidy", Side.debit, True),
         (accounts.pensioner_payable(7), "pensioner_payable", Side.credit, False),
+        (accounts.hospital_payable(4), "hospital_payable", Side.credit, False),
     ],
 )
 def test_each_kind_has_its_side_and_negative_rule(
