@@ -10,6 +10,7 @@ basic insurance, critical-illness insurance and medical assistance.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from sqlalchemy import func, select
@@ -54,17 +55,19 @@ def _fiscal_subsidies(db: Session, year: int) -> None:
     on = date(year, 1, 1)
     per_resident = int(Policy.at(on).value("resident_medical.fiscal_subsidy_min"))
     cap = int(Policy.at(on).value("medical_claims.medical_assistance.annual_cap"))
-    residents = db.execute(
-        select(func.substr(Enrollment.region_code, 1, 2), func.count(Enrollment.id))
+    residents: Counter[str] = Counter()
+    for region, count in db.execute(
+        select(Enrollment.region_code, func.count(Enrollment.id))
         .where(Enrollment.scheme == "resident_medical", Enrollment.end_date.is_(None))
-        .group_by(func.substr(Enrollment.region_code, 1, 2))
-    ).all()
-    recipients = dict(db.execute(
-        select(func.substr(Person.residence_region, 1, 2), func.count(AssistanceRecipient.id))
-        .join(Person, Person.id == AssistanceRecipient.person_id)
-        .group_by(func.substr(Person.residence_region, 1, 2))
-    ).all())
-    for prefix, count in residents:
+        .group_by(Enrollment.region_code)
+    ):
+        residents[region[:2]] += count
+    recipients: Counter[str] = Counter(
+        region[:2] for region in db.scalars(
+            select(Person.residence_region)
+            .join(AssistanceRecipient, AssistanceRecipient.person_id == Person.id))
+    )
+    for prefix, count in sorted(residents.items()):
         province = f"{prefix}0000"
         amounts = [("resident_medical", per_resident * count),
                    ("assistance", cap * recipients.get(prefix, 0))]
