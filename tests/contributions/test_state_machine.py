@@ -143,7 +143,8 @@ def clear_money(url: str, town_copy: Path | None) -> None:
     """Forget every declaration, bill, payment and ledger row; keep people and employers.
 
     The ledger refuses DELETE (its rows are never changed or deleted), so SQLite gets the
-    town's copy back and PostgreSQL truncates the money tables.
+    town's copy back and PostgreSQL truncates the money tables (and, by CASCADE, the empty
+    tables of other domains that refer to ledger entries, such as benefit payments).
     """
     if town_copy is not None:
         get_engine(url).dispose()
@@ -151,7 +152,7 @@ def clear_money(url: str, town_copy: Path | None) -> None:
         return
     tables = ", ".join(f'"{name}"' for name in MONEY_TABLES)
     with get_engine(url).begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables}"))
+        connection.execute(text(f"TRUNCATE {tables} CASCADE"))
 
 
 # -- the model -------------------------------------------------------------------------------
