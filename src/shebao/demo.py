@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from shebao.auth import service as auth_service
 from shebao.auth.models import User
 from shebao.auth.service import DEMO_PASSWORD, create_user
+from shebao.benefits.medical.demo import seed_claims
 from shebao.benefits.pension.demo import seed_pensions
 from shebao.contributions import service as contributions
 from shebao.contributions.models import Bill
@@ -161,6 +162,8 @@ def seed_demo(
         supplementary_demo.seed(db, seed + 3)
     progress("pensions", 0, 1)
     seed_pensions(database_url)
+    progress("claims", 0, 1)
+    seed_claims(database_url)  # unemployment, work-injury and medical claims (benefits/)
     return Seeded(persons=persons, employers=len(employers), **links, **paid)
 
 

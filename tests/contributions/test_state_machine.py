@@ -146,8 +146,8 @@ def clear_money(url: str, town_copy: Path | None) -> None:
     """Forget every declaration, bill, payment and ledger row; keep people and employers.
 
     The ledger refuses DELETE (its rows are never changed or deleted), so SQLite gets the
-    town's copy back and PostgreSQL truncates the money tables, with any table of another
-    domain that refers to them (CASCADE).
+    town's copy back and PostgreSQL truncates the money tables (and, by CASCADE, the empty
+    tables of other domains that refer to ledger entries, such as benefit payments).
     """
     if town_copy is not None:
         get_engine(url).dispose()

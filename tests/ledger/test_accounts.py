@@ -25,6 +25,7 @@ from shebao.ledger.accounts import Side
         (accounts.fiscal_subsidy("510000"), "fiscal_subsidy", Side.debit, True),
         (accounts.pensioner_payable(7), "pensioner_payable", Side.credit, False),
         (accounts.pensioner_receivable(7), "pensioner_receivable", Side.debit, True),
+        (accounts.hospital_payable(4), "hospital_payable", Side.credit, False),
     ],
 )
 def test_each_kind_has_its_side_and_negative_rule(

@@ -42,7 +42,7 @@ RULES: dict[str, Any] = {
     "max_late_months": _value("retirement.flexible.late_max_months"),
     "own_wage_floor_ratio": _value("work_injury.own_wage.floor_ratio"),
     "own_wage_cap_ratio": _value("work_injury.own_wage.cap_ratio"),
-    "allowance_minimum_wage_grades": _value("work_injury.disability.minimum_wage_grades"),
+    "allowance_minimum_wage_grades": _value("work_injury.disability.fund_allowance_max_grade"),
     "funeral_grant_months": _value("work_injury.death.funeral_grant_months"),
     "survivor_spouse_ratio": _value("work_injury.death.survivor_ratio")["spouse"],
     "survivor_other_ratio": _value("work_injury.death.survivor_ratio")["other"],

@@ -10,8 +10,12 @@ from fastapi.staticfiles import StaticFiles
 from shebao import __version__
 from shebao.api.errors import install_error_handlers
 from shebao.auth.api import router as accounts_router
+from shebao.benefits.injury.api import router as injury_router
+from shebao.benefits.medical.api import router as medical_router
+from shebao.benefits.medical.pages import router as claims_pages
 from shebao.benefits.pension.api import router as pension_router
 from shebao.benefits.pension.web import router as pension_pages
+from shebao.benefits.unemployment.api import router as unemployment_router
 from shebao.calc.api import router as calc_router
 from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
@@ -39,9 +43,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts_router, registry_router, calc_router, ledger_router, contributions_router,
         supplementary_router,
         pension_router,
+        unemployment_router, injury_router, medical_router,
     ):
         app.include_router(router)
     app.include_router(web_router)
     app.include_router(pension_pages)
+    app.include_router(claims_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

@@ -74,6 +74,22 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "pension.authenticate": frozenset({Role.citizen, *_STAFF_WRITE}),
     "pension.payroll": _STAFF_WRITE,
     "pension.recover": _STAFF_WRITE,
+    # Claims (benefits/unemployment, injury, medical). Clerks register and decide claims and run
+    # the month's payments; citizens read their own. Hospitals are employers in the registry:
+    # their accounts submit claims for their own hospital. An insurer (also an employer) reads a
+    # patient's final share only where the patient has consented.
+    "unemployment.claim": _STAFF_WRITE,
+    "unemployment.pay": _STAFF_WRITE,
+    "unemployment.read": frozenset({Role.citizen, *_STAFF_READ}),
+    "injury.claim": _STAFF_WRITE,
+    "injury.pay": _STAFF_WRITE,
+    "injury.read": frozenset({Role.citizen, *_STAFF_READ}),
+    "medical.hospital": _STAFF_WRITE,
+    "medical.submit": frozenset({Role.employer, *_STAFF_WRITE}),
+    "medical.read": frozenset({Role.citizen, Role.employer, *_STAFF_READ}),
+    "medical.recipient": _STAFF_WRITE,
+    "medical.consent": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "medical.insurer_read": frozenset({Role.employer}),
 }
 
 

@@ -223,7 +223,7 @@ def injury_rule(req: s.InjuryRequest) -> s.InjuryResult:
             "own_wage_cap_ratio": "work_injury.own_wage.cap_ratio",
             "one_off_subsidy_months": "work_injury.disability.one_off_months",
             "monthly_allowance_ratios": "work_injury.disability.monthly_allowance_ratio",
-            "allowance_minimum_wage_grades": "work_injury.disability.minimum_wage_grades",
+            "allowance_minimum_wage_grades": "work_injury.disability.fund_allowance_max_grade",
         },
         convert={
             "one_off_subsidy_months": lambda t: [t[k] for k in sorted(t)],

@@ -1,7 +1,10 @@
 """Import every domain's models so that metadata (and Alembic) sees all tables."""
 
 from shebao.auth import models as auth_models
+from shebao.benefits.injury import models as injury_models
+from shebao.benefits.medical import models as medical_models
 from shebao.benefits.pension import models as pension_models
+from shebao.benefits.unemployment import models as unemployment_models
 from shebao.contributions import models as contribution_models
 from shebao.db.base import Base
 from shebao.ledger import models as ledger_models
@@ -9,6 +12,7 @@ from shebao.registry import models as registry_models
 from shebao.supplementary import models as supplementary_models
 
 __all__ = [
-    "Base", "auth_models", "contribution_models", "ledger_models", "pension_models",
-    "registry_models", "supplementary_models",
+    "Base", "auth_models", "contribution_models", "injury_models", "ledger_models",
+    "medical_models", "pension_models", "registry_models", "supplementary_models",
+    "unemployment_models",
 ]

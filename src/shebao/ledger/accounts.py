@@ -76,6 +76,7 @@ KINDS: dict[str, Kind] = {
              "money: employer shares that did not vest"),
         Kind("pensioner_receivable", Side.debit, True, "benefits paid to a person that were not "
              "due (after a death): an overpayment to recover"),
+        Kind("hospital_payable", Side.credit, False, "settled medical claims owed to a hospital"),
     )
 }
 
@@ -153,6 +154,10 @@ def pensioner_receivable(person_id: int) -> str:
     return f"pensioner:receivable:{person_id}"
 
 
+def hospital_payable(hospital_id: int) -> str:
+    return f"hospital:payable:{hospital_id}"
+
+
 # -- parsing ---------------------------------------------------------------------------------
 
 
@@ -219,5 +224,8 @@ def parse(code: object, field: str = "account") -> AccountCode:
         case "pensioner", ["receivable", pid]:
             return AccountCode(code, KINDS["pensioner_receivable"],
                                person_id=_id(pid, field, "the person id"))
+        case "hospital", ["payable", hid]:
+            _id(hid, field, "the hospital id")
+            return AccountCode(code, KINDS["hospital_payable"])
     raise InputError(field, f"unknown account code {code!r}; e.g. pool:employee_pension:440000, "
                             "person:pension:<id>, settlement:<province>, central:adjustment")

@@ -191,3 +191,27 @@ def explain_claim(
             "result": r["patient"],
         },
     ]
+
+
+def medical_assistance(
+    in_range: ArrayLike,
+    fund: ArrayLike,
+    critical_illness: ArrayLike,
+    recipient: ArrayLike,
+    assistance_paid_ytd: ArrayLike = 0,
+    *,
+    assistance_rate: float,
+    assistance_annual_cap: ArrayLike,
+) -> NDArray[np.int64]:
+    """Medical assistance, the last public layer: rate × what a recipient still bears in range.
+
+    The in-range burden left after the basic fund and critical-illness insurance is paid at
+    `assistance_rate` (rounded to the fen) for assistance recipients only, within what is left
+    of the annual cap. Out-of-range costs (class C, B's first self-pay part) are not assisted.
+    """
+    if not 0 <= assistance_rate <= 1:
+        raise InputError("assistance_rate", "must be between 0 and 1")
+    burden = np.maximum(as_fen(in_range) - as_fen(fund) - as_fen(critical_illness), 0)
+    amount = round_half_up_fen(burden * assistance_rate)
+    cap_left = np.maximum(as_fen(assistance_annual_cap) - as_fen(assistance_paid_ytd), 0)
+    return np.where(np.asarray(recipient, dtype=bool), np.minimum(amount, cap_left), 0)

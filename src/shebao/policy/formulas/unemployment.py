@@ -121,3 +121,19 @@ def explain_unemployment(
             "result": amount,
         },
     ]
+
+
+def unemployment_medical_contribution(
+    average_monthly_wage: ArrayLike,
+    *,
+    medical_contribution_base_ratio: float,
+    medical_employer_rate: float,
+    medical_employee_rate: float,
+) -> NDArray[np.int64]:
+    """Monthly medical contribution the fund pays for a recipient (SIL art. 48).
+
+    Base = ratio × average monthly wage, rounded to the fen; the contribution is both medical
+    rates on it, rounded to the fen once (the person pays no share of it).
+    """
+    base = round_half_up_fen(as_fen(average_monthly_wage) * medical_contribution_base_ratio)
+    return round_half_up_fen(base * (medical_employer_rate + medical_employee_rate))
