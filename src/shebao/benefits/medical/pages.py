@@ -71,7 +71,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "line": {"zh": "行", "en": "Line"},
     "field": {"zh": "字段", "en": "Field"},
     "reason": {"zh": "原因", "en": "Reason"},
-    "person": {"zh": "参保人编号", "en": "Person no."},
+    "person_no": {"zh": "参保人编号", "en": "Person no."},
     "settlement": {"zh": "结算方式", "en": "Settlement"},
 }
 assert not set(_MESSAGES) & set(MESSAGES), "claims messages must not replace shared ones"

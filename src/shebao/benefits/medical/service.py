@@ -455,6 +455,12 @@ def year_to_date(db: Session, person_id: int, scheme: str, year: int) -> YearToD
     return YearToDate(*(int(x) for x in row))
 
 
+_CRITICAL_ILLNESS_RATES = {
+    "ci_rate": "resident_medical.critical_illness.min_reimbursement",
+    "ci_dibao_extra_rate": "resident_medical.critical_illness.low_income_bonus",
+}
+
+
 def _rules(snap: PolicySnapshot, scheme: str, kind: str, province: str, year: int) -> b.Arguments:
     """The parameters of one claim's settlement, and the amounts derived from them."""
     levels = {"convert": {"reimbursement_rates_by_level": lambda t: [t[k] for k in _LEVELS]}}
@@ -487,8 +493,7 @@ def _rules(snap: PolicySnapshot, scheme: str, kind: str, province: str, year: in
         "deductible_ratio": "medical_claims.resident_deductible_ratio",
         "cap_multiple": "resident_medical.pooled_cap_multiple",
         "ci_deductible_ratio": "resident_medical.critical_illness.deductible_max_ratio",
-        "ci_rate": "resident_medical.critical_illness.min_reimbursement",
-        "ci_dibao_extra_rate": "resident_medical.critical_illness.low_income_bonus",
+        **_CRITICAL_ILLNESS_RATES,
         "reimbursement_rates_by_level": "resident_medical.reimbursement_by_hospital_level",
     }, province, **levels)
 
@@ -525,8 +530,10 @@ def _settle(db: Session, user: User, hospital: Hospital, c: Checked) -> MedicalC
     resident_ci = not employee and inpatient
     ci_deductible = _half_up(v["disposable_income"] * v["ci_deductible_ratio"]) \
         if resident_ci else 0
-    ci_args: dict[str, Any] = {"ci_rate": v["ci_rate"], "ci_dibao_extra_rate":
-                               v["ci_dibao_extra_rate"]} if resident_ci else {}
+    # The formula takes the critical-illness rates in every case and applies them to residents'
+    # stays only; outside that layer they are read but not shown among the rules used.
+    ci_args: dict[str, Any] = (v if resident_ci else b.bind(snap, _CRITICAL_ILLNESS_RATES).values)
+    ci_args = {k: ci_args[k] for k in _CRITICAL_ILLNESS_RATES}
     arguments: dict[str, Any] = {
         "class_b_self_pay_ratio": v["class_b_self_pay"]["B"],
         "reimbursement_rates_by_level": rates, "annual_fund_cap": cap, **ci_args,
