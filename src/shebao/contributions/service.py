@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, literal, select, union_all
+from sqlalchemy import Select, bindparam, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from shebao.auth.authz import NotFound, employer_for, person_for, require
@@ -269,34 +269,29 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
     """Record a bill paid in full on `paid_on`: the amount must be the bill plus the late fee.
 
     Paying the same bill again with the same day and amount returns the first payment. A few
-    plain statements whatever the bill's size: the bill (locked), its payments and its
-    totals; one ledger entry whose person lines the database copies from the bill's rows.
+    plain statements whatever the bill's size: the bill (locked) with its totals and its
+    payments in one query, the payer's reach, one ledger entry whose person lines the
+    database copies from the bill's rows, the payment row and the bill's status.
     """
     if paid_on > date.today():
         raise InputError("paid_on", "a payment cannot be dated in the future")
     # Two payments of one bill at once meet at this lock: the second waits, then finds the first.
-    bill = db.scalar(select(Bill).where(Bill.id == bill_id).with_for_update()
-                     .execution_options(populate_existing=True))
+    bill = db.execute(_BILL_TO_PAY, {"bill_id": bill_id}).one_or_none()
     if bill is None:
         raise NotFound(f"bill {bill_id}")
     _reach(db, user, bill, "contribution.pay")
     fee, days = late_fee_on(bill, paid_on)
-    made = db.execute(select(Payment.paid_on, Payment.amount_fen, Payment.reversed_at,
-                             Payment.id).where(Payment.bill_id == bill.id)
-                      .order_by(Payment.id)).all()
-    standing = [p for p in made if p.reversed_at is None]
-    if standing:
-        first = standing[0]
+    if bill.standing is not None:
+        first = db.get_one(Payment, bill.standing)
         if (first.paid_on, first.amount_fen) == (paid_on, amount_fen):
-            return db.get_one(Payment, first.id)
+            return first
         raise InputError("bill_id", f"was already paid on {first.paid_on}")
     if amount_fen != bill.amount_fen + fee:
         raise InputError("amount_fen", f"must be {bill.amount_fen + fee}: the bill "
                                        f"{bill.amount_fen} plus the late fee {fee} for {days} days")
     # A bill paid again after a reversal posts under a key of its own.
-    attempt = len(made)
-    key = f"contribution-payment-{bill.id}" + (f"-{attempt + 1}" if attempt else "")
-    lines, individual = payment_lines(db, bill, fee)
+    key = f"contribution-payment-{bill.id}" + (f"-{bill.attempts + 1}" if bill.attempts else "")
+    lines, individual = _payment_lines(bill, fee, {name: bill._mapping[name] for name in TOTALS})
     posted = ledger.post(db, ledger.PostingRequest(
         idempotency_key=key,
         kind="contribution",
@@ -305,23 +300,26 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
         lines=lines,
         province=bill.province,
     ), actor_id=user.id, individual=individual)
-    payment = Payment(bill=bill, paid_on=paid_on, amount_fen=amount_fen,
-                      late_fee_fen=fee, days_late=days, ledger_entry_id=posted.entry_id)
-    bill.status = "paid"
-    db.add(payment)
-    db.flush()
-    return payment
+    payments, bills_table = Payment.__table__, Bill.__table__
+    row = db.execute(insert(payments).values(
+        bill_id=bill.id, paid_on=paid_on, amount_fen=amount_fen, late_fee_fen=fee,
+        days_late=days, ledger_entry_id=posted.entry_id, recorded_at=utcnow(),
+    ).returning(*payments.c)).one()
+    db.execute(update(bills_table).where(bills_table.c.id == bill.id).values(status="paid"))
+    return Payment(**row._asdict())
 
 
-def _reach(db: Session, user: User, bill: Bill, permission: str) -> None:
+def _reach(db: Session, user: User, bill: Any, permission: str) -> None:
+    """Refuse a bill outside the user's reach: its employer's, or its flexible worker's."""
     if bill.employer_id is not None:
         employer_for(db, user, bill.employer_id, permission)
     else:
         person_for(db, user, bill.person_id or 0, permission)
 
 
-def late_fee_on(bill: Bill, paid_on: date) -> tuple[int, int]:
-    """The late fee due if the bill is paid on `paid_on`, and the days it is late."""
+def late_fee_on(bill: Any, paid_on: date) -> tuple[int, int]:
+    """The late fee due if the bill (a Bill, or a row with its columns) is paid on `paid_on`,
+    and the days it is late."""
     start = bill.deferred_until or bill.due_date
     days = max(0, (paid_on - start).days)
     rate = Policy.at(paid_on).value("collection.late_fee_rate")
@@ -339,13 +337,39 @@ ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = {
     for account in dict.fromkeys(PERSONAL_ACCOUNT_OF_SCHEME.values())
 }
 """The contribution columns each individual account receives."""
+TOTALS = {**POOL_COLUMNS, **ACCOUNT_COLUMNS}
+"""A bill's totals a payment needs: per pooled fund and per individual account."""
 
 
-def _sum_of(columns: tuple[str, ...], table: Any = Contribution.__table__) -> Any:
+def _sum_of(columns: tuple[str, ...]) -> Any:
+    table = Contribution.__table__
     expression = table.c[columns[0]]
     for column in columns[1:]:
         expression = expression + table.c[column]
     return expression
+
+
+def _totals_of(bill_id: Any) -> list[Any]:
+    return [
+        select(func.coalesce(func.sum(_sum_of(columns)), 0))
+        .where(Contribution.__table__.c.bill_id == bill_id).scalar_subquery().label(name)
+        for name, columns in TOTALS.items()
+    ]
+
+
+def _bill_to_pay() -> Select[Any]:
+    bills_table, payments = Bill.__table__, Payment.__table__
+    attempts = (select(func.count()).where(payments.c.bill_id == bills_table.c.id)
+                .scalar_subquery().label("attempts"))
+    standing = (select(payments.c.id)
+                .where(payments.c.bill_id == bills_table.c.id, payments.c.reversed_at.is_(None))
+                .scalar_subquery().label("standing"))
+    return (select(bills_table, *_totals_of(bills_table.c.id), attempts, standing)
+            .where(bills_table.c.id == bindparam("bill_id")).with_for_update(of=bills_table))
+
+
+_BILL_TO_PAY = _bill_to_pay()
+"""A bill, locked, with its totals, how many payments it had and the one standing."""
 
 
 def payment_lines(
@@ -354,15 +378,15 @@ def payment_lines(
     """A payment's general lines — settlement debited, each pooled fund credited with its
     shares and its part of the late fee (largest remainder) — and its person lines as a
     source the ledger copies from the bill's contribution rows."""
-    table = Contribution.__table__
-    names = [*POOL_COLUMNS, *ACCOUNT_COLUMNS]
-    sums = db.execute(select(*(
-        func.coalesce(func.sum(_sum_of(cols)), 0)
-        for cols in (*POOL_COLUMNS.values(), *ACCOUNT_COLUMNS.values())
-    )).where(table.c.bill_id == bill.id)).one()
-    total = dict(zip(names, (int(x) for x in sums), strict=True))
-    pooled = {accounts.pool(scheme, bill.province): total[scheme] for scheme in POOL_COLUMNS
-              if total[scheme]}
+    totals = db.execute(select(*_totals_of(bill.id))).one()
+    return _payment_lines(bill, fee, dict(totals._mapping))
+
+
+def _payment_lines(
+    bill: Any, fee: int, total: dict[str, int]
+) -> tuple[list[tuple[str, int]], ledger.IndividualSource | None]:
+    pooled = {accounts.pool(scheme, bill.province): int(total[scheme])
+              for scheme in POOL_COLUMNS if total[scheme]}
     codes = sorted(pooled)
     credits = dict(pooled)
     if fee:
@@ -372,13 +396,15 @@ def payment_lines(
             credits[code] += int(share)
     lines = [(accounts.settlement(bill.province), bill.amount_fen + fee)]
     lines += [(code, -credits[code]) for code in codes if credits[code]]
-    account_totals = {account: -total[account] for account in ACCOUNT_COLUMNS if total[account]}
+    account_totals = {account: -int(total[account]) for account in ACCOUNT_COLUMNS
+                      if total[account]}
     if not account_totals:
         return lines, None
+    table = Contribution.__table__
     rows = union_all(*(
-        select(table.c.person_id, literal(account), -_sum_of(cols))
+        select(table.c.person_id, literal(account), -_sum_of(columns))
         .where(table.c.bill_id == bill.id)
-        for account, cols in ACCOUNT_COLUMNS.items()
+        for account, columns in ACCOUNT_COLUMNS.items()
     ))
     return lines, ledger.IndividualSource(reference=f"bill:{bill.id}", select=rows,
                                           totals=account_totals)

@@ -304,9 +304,10 @@ def _lock(db: Session, codes: Sequence[str]) -> dict[str, LedgerAccount]:
 
 
 def _update_balance(account: LedgerAccount, delta_fen: int, lines: int) -> None:
-    """Apply an entry's signed sum on one account (debit > 0) to its cached balance."""
-    account.balance_fen += account.sign * delta_fen
-    account.line_count += lines
+    """Apply an entry's signed sum on one account (debit > 0) to the locked object, as already
+    stored: one executemany writes every account's new balance (no unit-of-work flush)."""
+    set_committed_value(account, "balance_fen", account.balance_fen + account.sign * delta_fen)
+    set_committed_value(account, "line_count", account.line_count + lines)
 
 
 # -- posting ---------------------------------------------------------------------------------
@@ -478,7 +479,13 @@ def _write(
             {"entry_id": entry_id, "account_id": locked[spec.code].id, "amount_fen": amount}
             for spec, amount in ledger_lines
         ])
-    _write_individual(db, entry_id, person_rows, source, control)
+    if source is not None:
+        person_rows = _copy_individual(db, entry_id, source, control)
+    elif person_rows:
+        db.execute(insert(IndividualAccountLine.__table__), [
+            {"entry_id": entry_id, "person_id": pid, "account": account, "amount_fen": amount}
+            for pid, account, amount in person_rows
+        ])
     if debited or any(t > 0 for t in control.values()):
         overdrawn = _overdrawn(db, entry_id)
         if overdrawn is not None:
@@ -497,13 +504,8 @@ def _write(
             [{"account_id": locked[code].id, "new_balance": locked[code].balance_fen,
               "new_count": locked[code].line_count} for code in deltas],
         )
-    for code in deltas:
-        for name in ("balance_fen", "line_count"):
-            set_committed_value(locked[code], name, getattr(locked[code], name))
     # The result from what was just written (as a replay reads it back), without reading it
-    # again — except person lines from a source, which only the database has.
-    if source is not None:
-        person_rows = _individual_lines(db, entry_id)
+    # again.
     return PostingResult(
         entry_id=entry_id, idempotency_key=key, kind=kind, memo=memo,
         effective_date=effective_date, posted_at=posted_at,
@@ -512,34 +514,26 @@ def _write(
     )
 
 
-def _write_individual(
-    db: Session, entry_id: int, rows: list[PersonLine], source: IndividualSource | None,
-    control: dict[str, int],
-) -> None:
-    """The entry's sub-ledger lines: given rows (one executemany) or a source (one INSERT ...
-    SELECT, whose sums per account must be the control lines already computed)."""
+def _copy_individual(
+    db: Session, entry_id: int, source: IndividualSource, control: dict[str, int]
+) -> list[PersonLine]:
+    """Copy a source's person lines into the sub-ledger with one INSERT ... SELECT; refuse
+    (AssertionError, the savepoint rolls back) unless they sum to the control lines."""
     table = IndividualAccountLine.__table__
-    if rows:
-        db.execute(insert(table), [
-            {"entry_id": entry_id, "person_id": pid, "account": account, "amount_fen": amount}
-            for pid, account, amount in rows
-        ])
-    if source is None:
-        return
     rows_of = source.select.subquery()
-    db.execute(insert(table).from_select(
+    written = db.execute(insert(table).from_select(
         ["entry_id", "person_id", "account", "amount_fen"],
         select(literal(entry_id, BigId), rows_of.c[0], rows_of.c[1], rows_of.c[2])
         .where(rows_of.c[2] != 0),
-    ))
-    written = {
-        account: int(total) for account, total in db.execute(
-            select(table.c.account, func.sum(table.c.amount_fen))
-            .where(table.c.entry_id == entry_id).group_by(table.c.account))
-    }
-    if written != control:
-        raise AssertionError(f"entry {entry_id}: the source's person lines sum to {written}, "
-                             f"not to the control lines {control}")
+    ).returning(table.c.person_id, table.c.account, table.c.amount_fen)).all()
+    sums: dict[str, int] = defaultdict(int)
+    for _, account, amount in written:
+        sums[account] += amount
+    if sums != control:
+        raise AssertionError(f"entry {entry_id}: the source's person lines sum to "
+                             f"{dict(sums)}, not to the control lines {control}")
+    return sorted(((int(p), str(a), int(x)) for p, a, x in written),
+                  key=lambda row: (row[1], row[0]))
 
 
 def _individual_lines(db: Session, entry_id: int) -> list[PersonLine]:
