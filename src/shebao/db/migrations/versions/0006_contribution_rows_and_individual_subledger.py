@@ -64,7 +64,7 @@ def upgrade() -> None:
     op.create_table('individual_account_lines',
     sa.Column('entry_id', BigId, nullable=False),
     sa.Column('person_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('account', sa.String(length=16), nullable=False),
+    sa.Column('account', sa.String(length=16).with_variant(sa.String(length=16, collation='C'), 'postgresql'), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
     sa.CheckConstraint('amount_fen <> 0', name=op.f('ck_individual_account_lines_nonzero_amount')),
     sa.PrimaryKeyConstraint('entry_id', 'person_id', 'account', name=op.f('pk_individual_account_lines'))
