@@ -2,9 +2,10 @@
 
 `run_month` produces exactly what declaring every employer's rows through `service.declare`
 and paying every bill through `service.pay` on one day would write — the same declarations,
-bills and bill lines (the same amounts, enrolled-scheme filter and relief factors), the same
-payments and one ledger entry per bill with the same idempotency key, memo, lines in the same
-order and the same request hash — but set-based, on PostgreSQL only:
+bills (with their terms) and contribution rows (the same amounts, enrolled-scheme filter and
+relief factors), the same payments and one ledger entry per bill with the same idempotency
+key, memo, general lines in the same order, request hash, province and sub-ledger lines — but
+set-based, on PostgreSQL only:
 
 - the rows go to the server once (binary COPY into a temporary table) and come back once,
   joined with the registry (person known, employment spell in the month, enrolled schemes);
@@ -12,28 +13,19 @@ order and the same request hash — but set-based, on PostgreSQL only:
   enterprise size, public body) group rather than per employer: the rules are kept per
   province and relief rules name provinces, so a group prices exactly as its employers would;
 - ids of declarations, bills and ledger entries are drawn from their sequences in one query
-  each (`SELECT nextval(...) FROM generate_series`); lines take theirs from the same sequences
-  as the COPY writes them, in the order `service` would;
-- declarations, lines, bills, bill lines, ledger entries, ledger lines and payments are
-  written with COPY; ledger accounts are opened with one INSERT ... ON CONFLICT DO NOTHING
-  (in code order, as the ledger opens them) and their cached balances moved with one
-  UPDATE ... FROM the aggregated deltas, after locking the accounts that already existed in
+  each (`SELECT nextval(...) FROM generate_series`); ledger lines take theirs as the COPY
+  writes them, in the order `service` would;
+- declarations, bills, contribution rows (one per person), ledger entries and their few
+  general lines, the persons' sub-ledger lines and payments are written with COPY; the general
+  accounts (pools, settlement, the provinces' control accounts: a few hundred) are locked in
   ascending id order (the ledger's lock order, so postings running meanwhile queue, never
-  deadlock).
+  deadlock), opened with one INSERT ... ON CONFLICT DO NOTHING and moved with one executemany.
 
 Everything happens inside one savepoint of the caller's transaction: all or nothing. A bad
 row refuses the whole run, listing the rows (line = position in the input, from 1) like a
-declaration file; nothing is written.
-
-Differences from calling the services one by one, on purpose or by necessity:
-
-- `ledger.service.post` refuses an entry of more than `MAX_LINES` (500) lines, so
-  `service.pay` cannot pay the bill of an employer with more than about 250 insured staff.
-  The bulk path writes the same one entry per bill regardless; a retry through `service.pay`
-  finds the payment and returns it, and a retry through `ledger.post` with the same lines is
-  refused by that size check before the key is looked up.
-- A bill of 0 fen (nobody enrolled in anything) cannot be paid through `service.pay` (a zero
-  ledger line is refused); the bulk path leaves such bills open, as the service must.
+declaration file; nothing is written. A bill of 0 fen (nobody enrolled in anything) cannot be
+paid through `service.pay` (a zero ledger line is refused); the bulk path leaves such bills
+open, as the service must.
 """
 
 from __future__ import annotations
