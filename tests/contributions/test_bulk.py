@@ -3,8 +3,9 @@
 One database declares and pays every employer's month through `service.declare` and
 `service.pay`; the other runs the same rows through `bulk.run_month`. Bills (with their
 terms), contribution rows, declarations, payments, ledger entries (keys, request hashes,
-provinces), ledger lines, the persons' sub-ledger lines and balances must be equal — ids included, since both start from fresh sequences and the bulk path allocates in
-the services' order. Two months: July 2025 paid on time, and March 2020 (relief for small and
+provinces), ledger lines, the persons' sub-ledger lines and balances must be equal — ids
+included, since both start from fresh sequences and the bulk path allocates in the services'
+order. Two months: July 2025 paid on time, and March 2020 (relief for small and
 medium firms, the employer's medical share to the account) paid ten days late.
 """
 

@@ -327,6 +327,9 @@ def _run(
     cursor.execute("ANALYZE bulk_rows")
     clock.lap("stage rows (COPY)")
 
+    # The registry read joins a million rows with spells and enrollments: room for its hash
+    # tables in memory (this transaction only) instead of batches spilled to disk.
+    cursor.execute("SET LOCAL work_mem = '512MB'")
     bits = " ".join(f"WHEN '{s}' THEN {b}" for s, b in SCHEME_BITS.items())
     schemes = ", ".join(f"'{s}'" for s in SCHEME_BITS)
     found = _copy_out(cursor, f"""
