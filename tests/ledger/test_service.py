@@ -101,6 +101,8 @@ def test_person_lines_need_a_province_and_no_control_account_is_named(
         ([(SETTLEMENT_GD, 100), (f"person:pension:{person}", -100)], "440300", "province"),
         ([(SETTLEMENT_GD, 100), ("individual:pension:440000", -100)], "440000",
          "lines.1.account"),
+        ([(f"person:pension:{person}", 100), (f"person:pension:{person}", -100)], "440000",
+         "lines"),
     ):
         with pytest.raises(InputError) as refused:
             post(database_url, request("bad", *lines, province=province))

@@ -424,6 +424,8 @@ def _write(
             _check_persons(db, person_rows, person_fields)
     personal_field = next(iter(person_fields.values()),
                           "entry_id" if reverses is not None else "lines")
+    if not general and not person_rows and source is None:
+        raise InputError("lines", "the lines cancel out on each account: nothing would move")
     ledger_lines = list(general)
     for account, total in sorted(control.items()):
         if total:
@@ -474,7 +476,7 @@ def _write(
         ).returning(LedgerEntry.__table__.c.id)
     ).scalar_one()
     if ledger_lines:
-        # One executemany for the lines: an entry of a large bill has thousands of them.
+        # One executemany for the general lines (a manual entry may have many).
         db.execute(insert(LedgerLine), [
             {"entry_id": entry_id, "account_id": locked[spec.code].id, "amount_fen": amount}
             for spec, amount in ledger_lines
