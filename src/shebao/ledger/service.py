@@ -53,8 +53,8 @@ from shebao.registry.models import Employer, Person
 from shebao.registry.regions import NATION
 
 MAX_LINES = 200_000
-"""Most lines in one entry: an employer's monthly payment credits two accounts per employee,
-and a declaration holds up to 200,000 employees."""
+"""Most lines in one request. A contribution payment sends a few: its persons' lines come from
+the bill's rows through an `IndividualSource`, whatever the employer's size."""
 MAX_LINE_FEN = 10**16
 """Largest amount of one line: 100 trillion yuan."""
 MAX_STATEMENT = 500
