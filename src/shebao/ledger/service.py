@@ -9,6 +9,10 @@ Rules every posting obeys (docs/ledger.md):
   request returns the first result without posting again; the same key with a different
   request is refused.
 - A correction is a reversal: a new entry mirroring the original, at most one per entry.
+- Persons' own accounts are a subsidiary ledger (`individual_account_lines`): a request's
+  person lines are netted per person and account and written there, and their sum per account
+  goes to the control account `individual:<account>:<province>` of the request's province.
+  A person has no cached balance; debits lock the person's row and are refused below zero.
 - One posting is one database transaction (the caller's session): the entry, its lines and the
   accounts' cached balances are written together inside a savepoint, so a failure part-way
   leaves nothing behind.
