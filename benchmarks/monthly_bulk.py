@@ -10,8 +10,9 @@ an employment spell each and the employee enrollments (5% without unemployment, 
 work injury), all with COPY. Then, timed:
 
 - **bulk**: `contributions.bulk.run_month` for 2025-07, every employer's staff declared at the
-  wage of their spell, every bill paid on the due day — declarations, bills, bill lines,
-  payments, one ledger entry per bill, account balances — and the commit;
+  wage of their spell, every bill paid on the due day — declarations, bills, contribution
+  rows, payments, one ledger entry per bill with its sub-ledger lines, control balances —
+  and the commit;
 - **copy**: a plain binary COPY of the same 1,000,000 (employer_id, person_id, wage_fen) rows
   into one fresh table, and its commit (three times; the median counts).
 
@@ -202,30 +203,25 @@ def run_copy(url: str, rows: dict[str, np.ndarray], times: int = 1) -> float:
     return seconds
 
 
-def decompose(url: str) -> dict[str, float]:
-    """The bill lines the run wrote, copied again into two fresh tables shaped like bill_lines:
-    without indexes or foreign keys, and with its indexes but no foreign keys. Compared with
-    the run's own bill-line phase this splits its cost into rows, indexes and the foreign-key
-    checks (one per row and key, which PostgreSQL runs row by row)."""
+def decompose(url: str, table: str) -> dict[str, float]:
+    """The rows of `table` the run wrote, copied again into two fresh tables shaped like it:
+    without indexes, and with its indexes. Compared with the run's own phase this splits its
+    cost into rows and index entries."""
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    columns = ("bill_id, person_id, scheme, payer, destination, base_fen, rate, relief_factor, "
-               "amount_fen")
     found: dict[str, float] = {}
     with psycopg.connect(plain) as connection:
         data = bytearray()
         with connection.cursor() as cursor, cursor.copy(
-                f"COPY (SELECT {columns} FROM bill_lines ORDER BY id) TO STDOUT "
-                "(FORMAT BINARY)") as copy:
+                f"COPY {table} TO STDOUT (FORMAT BINARY)") as copy:
             for block in copy:
                 data += block
-        for label, like in (("no indexes, no foreign keys", "INCLUDING DEFAULTS"),
-                            ("bill_lines' indexes, no foreign keys",
-                             "INCLUDING DEFAULTS INCLUDING INDEXES")):
-            connection.execute(f"CREATE TABLE scratch (LIKE bill_lines {like})")
+        for label, like in (("no indexes", "INCLUDING DEFAULTS"),
+                            (f"{table}' indexes", "INCLUDING DEFAULTS INCLUDING INDEXES")):
+            connection.execute(f"CREATE TABLE scratch (LIKE {table} {like})")
             connection.commit()
             started = time.perf_counter()
             with connection.cursor() as cursor, cursor.copy(
-                    f"COPY scratch ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                    "COPY scratch FROM STDIN (FORMAT BINARY)") as copy:
                 copy.write(bytes(data))
             connection.commit()
             found[label] = time.perf_counter() - started
@@ -239,7 +235,7 @@ def main() -> int:
     parser.add_argument("--employees", type=int, default=1_000_000)
     parser.add_argument("--employers", type=int, default=3_000)
     parser.add_argument("--no-decompose", action="store_true",
-                        help="skip copying the bill lines again without indexes and keys")
+                        help="skip copying the run's big tables again without indexes")
     parser.add_argument("--skip-check", action="store_true",
                         help="skip ledger.check at the end (it reads every account)")
     args = parser.parse_args()
@@ -285,11 +281,12 @@ def measure(url: str, args: argparse.Namespace) -> int:
     seconds, result, commit = run_bulk(url, rows)
     print(f"bulk path, {MONTH}, declared, billed and paid: {seconds:.2f} s "
           f"(commit {commit:.2f} s)")
-    print(f"  {result.declarations:,} declarations, {result.declaration_lines:,} declaration "
-          f"lines, {result.bills:,} bills, {result.bill_lines:,} bill lines, "
+    print(f"  {result.declarations:,} declarations, {result.bills:,} bills, "
+          f"{result.contribution_rows:,} contribution rows, "
           f"{result.billed_fen / 100:,.2f} yuan billed")
     print(f"  {result.paid_bills:,} payments, {result.ledger_entries:,} ledger entries, "
-          f"{result.ledger_lines:,} ledger lines, {result.accounts_touched:,} accounts, "
+          f"{result.ledger_lines:,} ledger lines, {result.individual_lines:,} sub-ledger lines, "
+          f"{result.accounts_touched:,} accounts, "
           f"{result.unpaid_zero_bills} bills of 0 fen left open")
     print("  profile:")
     for phase, spent in result.seconds.items():
@@ -303,20 +300,23 @@ def measure(url: str, args: argparse.Namespace) -> int:
           f"{', '.join(f'{c:.3f}' for c in copies)} s; median {copy_seconds:.3f} s")
     ratio = seconds / copy_seconds
     print(f"ratio bulk / COPY: {ratio:.1f} (goal ≤ 4: {'met' if ratio <= 4 else 'NOT met'})")
-    written = (result.declaration_lines + result.bill_lines + result.ledger_lines
-               + result.accounts_touched)
+    written = (result.contribution_rows + result.individual_lines + result.ledger_lines
+               + result.declarations + result.bills + result.paid_bills
+               + result.ledger_entries)
     times = max(1, round(written / args.employees))
     volume_seconds = run_copy(url, rows, times)
-    print(f"for scale: the bulk path wrote {written:,} rows (declaration, bill and ledger "
-          f"lines, accounts); a plain COPY of {times} x {args.employees:,} rows into one fresh "
-          f"table takes {volume_seconds:.2f} s (bulk / that: {seconds / volume_seconds:.1f})")
+    print(f"for scale: the bulk path wrote {written:,} rows (contribution rows, sub-ledger "
+          f"and ledger lines, entries, bills, declarations, payments); a plain COPY of {times} x "
+          f"{args.employees:,} rows into one fresh table takes {volume_seconds:.2f} s "
+          f"(bulk / that: {seconds / volume_seconds:.1f})")
 
     if not args.no_decompose:
-        phase = result.seconds.get("write bills and bill lines (COPY)", 0.0)
-        print(f"the bill lines again ({result.bill_lines:,} rows; the run's bill phase took "
-              f"{phase:.2f} s with indexes and foreign keys):")
-        for label, spent in decompose(url).items():
-            print(f"  COPY into a fresh table, {label}: {spent:.2f} s")
+        for table, phase in (("contributions", "write contribution rows (COPY)"),
+                             ("individual_account_lines", "write sub-ledger lines (COPY)")):
+            print(f"{table} again (the run's phase took "
+                  f"{result.seconds.get(phase, 0.0):.2f} s):")
+            for label, spent in decompose(url, table).items():
+                print(f"  COPY into a fresh table, {label}: {spent:.2f} s")
 
     check_seconds = None
     problems: list[str] = []
@@ -336,8 +336,9 @@ def measure(url: str, args: argparse.Namespace) -> int:
         "seconds": round(seconds, 3), "copy_seconds": round(copy_seconds, 3),
         "ratio": round(ratio, 2), "volume_copy_seconds": round(volume_seconds, 2),
         "rows_written": written, "employees": args.employees, "employers": args.employers,
-        "bill_lines": result.bill_lines, "ledger_lines": result.ledger_lines,
-        "accounts": result.accounts_touched, "seed_seconds": round(seed_seconds, 1),
+        "contribution_rows": result.contribution_rows, "ledger_lines": result.ledger_lines,
+        "individual_lines": result.individual_lines, "accounts": result.accounts_touched,
+        "seed_seconds": round(seed_seconds, 1),
         "ledger_problems": len(problems) if check_seconds is not None else None,
         "profile": {k: round(v, 2) for k, v in result.seconds.items()},
         "load_average": load(),

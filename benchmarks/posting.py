@@ -120,7 +120,7 @@ def seed(url: str, employers: int, months: int) -> Seed:
 
     from shebao.auth.service import create_user, start_session
     from shebao.contributions import service as contributions
-    from shebao.contributions.models import Bill, BillLine, Declaration, DeclarationLine
+    from shebao.contributions.models import SHARES, Bill, Contribution, Declaration, share_column
     from shebao.db.engine import get_engine, transaction
     from shebao.errors import InputError
     from shebao.policy import PROVINCE_CODES, Policy
@@ -212,19 +212,21 @@ def seed(url: str, employers: int, months: int) -> Seed:
                 priced = monthly_bill(Policy.at(first, region), number, region,
                                       wages[who], injury_class=1, enterprise_size="small",
                                       public_body=False)
+                terms = [[share_column(line.scheme, line.payer, line.destination), line.scheme,
+                          line.payer, line.destination, line.rate,
+                          float(line.relief_factor[0])] for line in priced.lines]
                 for k, i in enumerate(who):
-                    rows = [
-                        {"person_id": person_ids[i], "scheme": line.scheme, "payer": line.payer,
-                         "destination": line.destination, "base_fen": int(priced.base_fen[k]),
-                         "rate": line.rate, "relief_factor": float(line.relief_factor[k]),
-                         "amount_fen": int(line.amount_fen[k])}
-                        for line in priced.lines if line.amount_fen[k] != 0
-                    ]
+                    row: dict[str, object] = {
+                        "person_id": person_ids[i], "wage_fen": int(wages[i]),
+                        "base_fen": int(priced.base_fen[k]),
+                        **{column: 0 for column, _, _ in SHARES}}
+                    for term, line in zip(terms, priced.lines, strict=True):
+                        row[term[0]] += int(line.amount_fen[k])  # type: ignore[operator]
                     bill = {"payer_kind": "employer", "employer_id": employer_ids[i],
                             "person_id": None, "month": month, "province": province,
-                            "due_date": last, "amount_fen": sum(r["amount_fen"] for r in rows),
-                            "status": "open"}
-                    priced_rows.append((i, bill, rows))
+                            "due_date": last, "terms": terms, "status": "open",
+                            "amount_fen": sum(int(line.amount_fen[k]) for line in priced.lines)}
+                    priced_rows.append((i, bill, [row]))
             if month == month_list[0]:
                 _compare(db, priced_rows, service_bills)
                 priced_rows = [r for r in priced_rows if r[0] not in sample]
@@ -234,10 +236,6 @@ def seed(url: str, employers: int, months: int) -> Seed:
                  "submitted_by": clerk.id, "line_count": 1, "total_wage_fen": int(wages[i])}
                 for i, _, _ in priced_rows
             ]))
-            db.execute(insert(DeclarationLine), [
-                {"declaration_id": d, "person_id": person_ids[i], "wage_fen": int(wages[i])}
-                for d, (i, _, _) in zip(declaration_ids, priced_rows, strict=True)
-            ])
             bill_ids = list(db.scalars(insert(Bill).returning(
                 Bill.id, sort_by_parameter_order=True), [
                 {**bill, "declaration_id": d}
@@ -246,7 +244,7 @@ def seed(url: str, employers: int, months: int) -> Seed:
             lines = [{"bill_id": b, **row}
                      for b, (_, _, rows) in zip(bill_ids, priced_rows, strict=True)
                      for row in rows]
-            db.execute(insert(BillLine), lines)
+            db.execute(insert(Contribution), lines)
             made += len(bill_ids)
             lines_made += len(lines)
     with engine.connect() as conn:
@@ -258,27 +256,22 @@ def seed(url: str, employers: int, months: int) -> Seed:
     return Seed(token=token, bills=bills, seconds=time.perf_counter() - started, counts={
         "employers": employers, "persons": employers, "enrollments": employers * len(SCHEMES),
         "bills_by_service": len(service_bills), "bills_in_bulk": made,
-        "bill_lines_in_bulk": lines_made, "provinces": len(provinces),
+        "contribution_rows_in_bulk": lines_made, "provinces": len(provinces),
         "registry_seconds": round(registry_seconds, 2),
     })
 
 
 def _compare(db: object, priced: list, service_bills: dict[int, int]) -> None:
-    """Stop unless each bill `declare` made has the lines the bulk pricing gives."""
-    from sqlalchemy import select
-
-    from shebao.contributions.models import Bill, BillLine
+    """Stop unless each bill `declare` made has the row and terms the bulk pricing gives."""
+    from shebao.contributions.models import Bill
 
     by_employer = {i: (bill, rows) for i, bill, rows in priced}
-    keys = ("person_id", "scheme", "payer", "destination", "base_fen", "rate",
-            "relief_factor", "amount_fen")
     for i, bill_id in service_bills.items():
         bill = db.get(Bill, bill_id)  # type: ignore[attr-defined]
-        lines = sorted(tuple(getattr(line, k) for k in keys) for line in db.scalars(  # type: ignore[attr-defined]
-            select(BillLine).where(BillLine.bill_id == bill_id)))
         expected_bill, rows = by_employer[i]
-        expected = sorted(tuple(row[k] for k in keys) for row in rows)
-        if lines != expected or bill.amount_fen != expected_bill["amount_fen"]:
+        made = [{key: getattr(row, key) for key in rows[0]} for row in bill.rows]
+        if (made != rows or bill.amount_fen != expected_bill["amount_fen"]
+                or bill.terms != expected_bill["terms"]):
             raise SystemExit(f"bulk pricing differs from declare() for bill {bill_id}")
 
 

@@ -261,7 +261,8 @@ def ledger_check() -> None:
                    f"{counted.accounts} accounts", err=True)
         raise typer.Exit(1)
     typer.echo(f"ledger ok: {counted.entries} entries, {counted.lines} lines, "
-               f"{counted.accounts} accounts checked")
+               f"{counted.accounts} accounts checked, {counted.individual_lines} individual "
+               "account lines")
 
 
 @ledger_app.command("balance")

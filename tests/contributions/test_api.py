@@ -393,3 +393,49 @@ def test_a_relief_month_can_be_deferred(
                           json={"until": "2025-09-30", "reason": "hard times"}, headers=clerk)
     assert outside.status_code == 422
     assert "no deferral period" in outside.json()["errors"][0]["reason"]
+
+
+def test_a_large_employer_pays_its_bill_through_the_api(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    """600 insured staff: once more than the ledger's old 500-line limit allowed. The payment
+    is a few general lines; the persons' lines go to the sub-ledger in one statement."""
+    from shebao.registry.models import EmploymentSpell, Enrollment
+
+    staff = 600
+    with transaction(database_url, write=True) as db:
+        born = [date(1985, 1, 1 + i // 400) for i in range(staff)]
+        people = [Person(identity_number=make_resident_id("440306", born[i], (i % 400) * 2 + 1),
+                         name=f"职工{i}", sex="male", birth_date=born[i],
+                         hukou_region="440306", residence_region="440306")
+                  for i in range(staff)]
+        db.add_all(people)
+        db.flush()
+        for person in people:
+            db.add(EmploymentSpell(person_id=person.id, employer_id=world.factory,
+                                   category="enterprise_employee", start_date=date(2025, 1, 1),
+                                   monthly_wage_fen=800000))
+            for scheme in ("employee_pension", "employee_medical", "unemployment",
+                           "work_injury"):
+                db.add(Enrollment(person_id=person.id, scheme=scheme,
+                                  category="enterprise_employee", region_code="440306",
+                                  employer_id=world.factory, start_date=date(2025, 1, 1)))
+        numbers = [p.identity_number for p in people]
+    employer = bearer(client, "employer-factory")
+    declared = client.post("/api/v1/contributions/declarations", json={
+        "employer_id": world.factory, "month": "2025-07",
+        "lines": [{"identity_number": n, "wage_fen": 800000} for n in numbers]}, headers=employer)
+    assert declared.status_code == 201, declared.text
+    bill = declared.json()
+    assert bill["amount_fen"] == staff * 273600 and len(bill["lines"]) == staff * 7
+    paid = client.post(f"/api/v1/contributions/bills/{bill['id']}/payments",
+                       json={"paid_on": "2025-07-20", "amount_fen": bill["amount_fen"]},
+                       headers=employer)
+    assert paid.status_code == 201, paid.text
+    with transaction(database_url) as db:
+        counted = ledger.totals(db)
+        assert (counted.entries, counted.lines, counted.individual_lines) == (1, 7, 2 * staff)
+        assert ledger.balance(db, accounts.individual("pension", "440000")) == staff * 64000
+        assert ledger.balance(db, accounts.individual("medical", "440000")) == staff * 16000
+        assert ledger.balance(db, accounts.person("pension", people[-1].id)) == 64000
+        assert ledger.check(db) == []

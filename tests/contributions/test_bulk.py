@@ -1,10 +1,11 @@
 """The month-end bulk path against the services, row for row, on two identical databases.
 
 One database declares and pays every employer's month through `service.declare` and
-`service.pay`; the other runs the same rows through `bulk.run_month`. Bills, bill lines,
-declarations, payments, ledger entries (keys, request hashes), ledger lines and balances must
-be equal — ids included, since both start from fresh sequences and the bulk path allocates in
-the services' order. Two months: July 2025 paid on time, and March 2020 (relief for small and
+`service.pay`; the other runs the same rows through `bulk.run_month`. Bills (with their
+terms), contribution rows, declarations, payments, ledger entries (keys, request hashes,
+provinces), ledger lines, the persons' sub-ledger lines and balances must be equal — ids
+included, since both start from fresh sequences and the bulk path allocates in the services'
+order. Two months: July 2025 paid on time, and March 2020 (relief for small and
 medium firms, the employer's medical share to the account) paid ten days late.
 """
 
@@ -139,16 +140,16 @@ def _through_bulk(url: str, rows: list[tuple[int, int, int]]) -> list[bulk.BulkR
 SNAPSHOT = {
     "declarations": "SELECT id, employer_id, month, submitted_by, line_count, total_wage_fen "
                     "FROM declarations ORDER BY id",
-    "declaration_lines": "SELECT declaration_id, person_id, wage_fen FROM declaration_lines "
-                         "ORDER BY declaration_id, person_id",
     "bills": "SELECT id, payer_kind, employer_id, person_id, declaration_id, month, province, "
-             "due_date, deferred_until, amount_fen, status FROM bills ORDER BY id",
-    "bill_lines": "SELECT id, bill_id, person_id, scheme, payer, destination, base_fen, rate, "
-                  "relief_factor, amount_fen FROM bill_lines ORDER BY id",
+             "due_date, deferred_until, amount_fen, status, terms::text FROM bills ORDER BY id",
+    "contributions": "SELECT * FROM contributions ORDER BY bill_id, person_id",
+    "individual_account_lines": "SELECT entry_id, person_id, account, amount_fen "
+                                "FROM individual_account_lines "
+                                "ORDER BY entry_id, person_id, account",
     "payments": "SELECT id, bill_id, paid_on, amount_fen, late_fee_fen, days_late, "
                 "ledger_entry_id FROM payments ORDER BY id",
     "ledger_entries": "SELECT id, idempotency_key, request_hash, kind, memo, effective_date, "
-                      "reverses_entry_id, actor_id FROM ledger_entries ORDER BY id",
+                      "reverses_entry_id, actor_id, province FROM ledger_entries ORDER BY id",
     "ledger_lines": "SELECT l.id, l.entry_id, a.code, l.amount_fen FROM ledger_lines l "
                     "JOIN ledger_accounts a ON a.id = l.account_id ORDER BY l.id",
     "ledger_accounts": "SELECT code, kind, normal_side, allow_negative, balance_fen, line_count "
@@ -171,9 +172,11 @@ def test_bulk_writes_what_the_services_write(database_url: str, second_database:
     expected, got = _snapshot(database_url), _snapshot(second_database)
     for table in SNAPSHOT:
         assert got[table] == expected[table], table
-    assert len(expected["bill_lines"]) > 100 and len(expected["ledger_entries"]) >= 6
+    assert len(expected["contributions"]) == 2 * len(rows)
+    assert len(expected["individual_account_lines"]) > 50
+    assert len(expected["ledger_entries"]) >= 6
     assert any(r[4] > 0 for r in expected["payments"]), "the late month carries a fee"
-    assert results[0].bills == 4 and results[0].declaration_lines == len(rows)
+    assert results[0].bills == 4 and results[0].contribution_rows == len(rows)
     assert results[0].billed_fen == sum(r[9] for r in expected["bills"] if r[5] == "2025-07")
     for url in (database_url, second_database):
         with transaction(url) as db:
@@ -192,11 +195,12 @@ def test_a_retry_through_the_services_replays(database_url: str) -> None:
             fee, _ = service.late_fee_on(bill, paid_on)
             payment = service.pay(db, user, bill.id, paid_on, bill.amount_fen + fee)
             assert payment.id == bill.payments[0].id
+            lines, individual = service.payment_lines(db, bill, fee)
             again = ledger.post(db, ledger.PostingRequest(
                 idempotency_key=f"contribution-payment-{bill.id}", kind="contribution",
                 memo=f"bill {bill.id}, {bill.month}", effective_date=paid_on,
-                lines=service._payment_lines(bill, fee),
-            ), actor_id=user.id)
+                lines=lines, province=bill.province,
+            ), actor_id=user.id, individual=individual)
             assert again.replayed and again.entry_id == payment.ledger_entry_id
         assert ledger.totals(db) == before
         assert ledger.check(db) == []
@@ -229,7 +233,7 @@ def test_a_failure_half_way_leaves_nothing(database_url: str, monkeypatch) -> No
     def fail(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("the connection dropped")
 
-    # Declarations, bills and bill lines are written by then; the ledger is not.
+    # Declarations, bills and contribution rows are written by then; the ledger is not.
     monkeypatch.setattr(bulk, "_post", fail)
     with pytest.raises(RuntimeError), transaction(database_url, write=True) as db:
         bulk.run_month(db, _admin(db), "2025-07", [r[0] for r in rows], [r[1] for r in rows],
@@ -262,8 +266,7 @@ def test_from_a_staging_table(database_url: str) -> None:
                         "VALUES (:e, :p, :w)"), [{"e": e, "p": p, "w": w} for e, p, w in rows])
         result = bulk.run_month_from_table(db, _admin(db), "2025-07", "staged",
                                            paid_on=date(2025, 7, 20))
-        assert result.declaration_lines == len(rows) and result.bills == 4
+        assert result.contribution_rows == len(rows) and result.bills == 4
         assert result.paid_bills == 4 and ledger.check(db) == []
-        lines = db.execute(text("SELECT person_id, wage_fen FROM declaration_lines "
-                                "ORDER BY id")).all()
+        lines = db.execute(text("SELECT person_id, wage_fen FROM contributions")).all()
     assert sorted(lines) == sorted((p, w) for _, p, w in rows)

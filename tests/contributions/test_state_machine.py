@@ -40,16 +40,15 @@ from shebao.benefits.pension.models import Overpayment, PensionPayment
 from shebao.contributions import service
 from shebao.contributions.models import (
     Bill,
-    BillLine,
+    Contribution,
     Declaration,
-    DeclarationLine,
     Payment,
     ResidentContribution,
 )
 from shebao.db.engine import get_engine, transaction
 from shebao.errors import InputError
 from shebao.ledger import service as ledger
-from shebao.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
+from shebao.ledger.models import IndividualAccountLine, LedgerAccount, LedgerEntry, LedgerLine
 from shebao.registry.identifiers import make_credit_code
 from shebao.registry.models import Person
 from shebao.registry.schemas import EmploymentStart
@@ -126,8 +125,8 @@ def _admin(db) -> User:  # type: ignore[no-untyped-def]
 # Pension payments and overpayments point at ledger entries: PostgreSQL truncates them together
 # (this machine writes none).
 MONEY_TABLES = [m.__tablename__ for m in (
-    Payment, BillLine, Bill, DeclarationLine, Declaration, ResidentContribution, LedgerLine,
-    LedgerEntry, LedgerAccount, PensionPayment, Overpayment,
+    Payment, Contribution, Bill, Declaration, ResidentContribution, IndividualAccountLine,
+    LedgerLine, LedgerEntry, LedgerAccount, PensionPayment, Overpayment,
 )]
 
 
@@ -219,7 +218,7 @@ def _split(total: int, weights: list[int]) -> list[int]:
     return parts
 
 
-NO_NEGATIVE = ("pool:", "person:")
+NO_NEGATIVE = ("pool:", "person:", "individual:")
 
 
 def _payment_deltas(bill: ModelBill, fee: int) -> dict[str, int]:
@@ -230,6 +229,8 @@ def _payment_deltas(bill: ModelBill, fee: int) -> dict[str, int]:
         if line.destination == "individual_account":
             kind = "pension" if line.scheme == "employee_pension" else "medical"
             deltas[f"person:{kind}:{line.person}"] += line.amount
+            # the sub-ledger's control account of the bill's province moves with the person
+            deltas[f"individual:{kind}:{province}"] += line.amount
         else:
             pooled[f"pool:{line.scheme}:{province}"] += line.amount
     codes = sorted(pooled)
@@ -437,7 +438,8 @@ def contribution_machine(
             event(f"interest: {'credited' if credits else 'nothing to credit'}")
             for person, pool, interest in credits:
                 self.credited.add((person, year))
-                self._apply({pool: -interest, f"person:pension:{person}": interest},
+                self._apply({pool: -interest, f"person:pension:{person}": interest,
+                             f"individual:pension:{town.residence[person]}": interest},
                             date(year, 12, 31))
 
         # -- invariants ------------------------------------------------------------------
@@ -452,6 +454,9 @@ def contribution_machine(
             with transaction(url) as db:
                 stored = {code: balance for code, balance in db.execute(
                     select(LedgerAccount.code, LedgerAccount.balance_fen))}
+                # persons' accounts live in the sub-ledger: their balance is their lines' sum
+                stored.update({code: ledger.balance(db, code) for code in self.balances
+                               if code.startswith("person:")})
             for code in set(stored) | {c for c, v in self.balances.items() if v}:
                 assert stored.get(code, 0) == self.balances.get(code, 0), code
             for person in persons:

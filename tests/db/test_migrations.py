@@ -95,3 +95,77 @@ def test_migrations_match_the_models_and_round_trip(empty_url: str) -> None:
     upgrade(empty_url)
     assert set(inspect(get_engine(empty_url)).get_table_names()) >= LEDGER_TABLES
     _check(empty_url)
+
+
+def test_0006_folds_bill_lines_and_moves_person_lines_to_the_sub_ledger(empty_url: str) -> None:
+    """A 0005 database with a paid one-person bill: its lines become one contribution row and
+    the bill's terms; the person's ledger lines become sub-ledger lines under the province's
+    control accounts, and the ledger checks clean."""
+    upgrade(empty_url, "0005")
+    now = "2026-01-01"
+    statements = [
+        "INSERT INTO employers (id, credit_code, name, region_code, industry, injury_class, size,"
+        " is_public_body, category, created_at) VALUES (1, '91440306MA5F3K2L8X', '厂', '440306',"
+        " '制造', 1, 'small', FALSE, 'enterprise', :now)",
+        "INSERT INTO persons (id, identity_number, name, sex, birth_date, hukou_region,"
+        " residence_region, status, created_at) VALUES (1, '11010519491231002X', '王', 'female',"
+        " '1949-12-31', '440306', '440306', 'active', :now)",
+        "INSERT INTO declarations (id, employer_id, month, source, line_count, total_wage_fen,"
+        " created_at) VALUES (1, 1, '2025-07', 'api', 1, 800000, :now)",
+        "INSERT INTO declaration_lines (declaration_id, person_id, wage_fen) VALUES (1, 1, 800000)",
+        "INSERT INTO bills (id, payer_kind, employer_id, declaration_id, month, province, due_date,"
+        " amount_fen, status, created_at) VALUES (1, 'employer', 1, 1, '2025-07', '440000',"
+        " '2025-07-31', 200000, 'paid', :now)",
+        "INSERT INTO bill_lines (bill_id, person_id, scheme, payer, destination, base_fen, rate,"
+        " relief_factor, amount_fen) VALUES"
+        " (1, 1, 'employee_pension', 'employer', 'pooled_fund', 800000, 0.16, 1.0, 128000),"
+        " (1, 1, 'employee_pension', 'employee', 'individual_account', 800000, 0.08, 1.0, 64000),"
+        " (1, 1, 'employee_medical', 'employee', 'individual_account', 800000, 0.01, 1.0, 8000)",
+        "INSERT INTO ledger_accounts (id, code, kind, normal_side, allow_negative, balance_fen,"
+        " line_count, created_at) VALUES"
+        " (1, 'settlement:440000', 'settlement', 'debit', TRUE, 200000, 1, :now),"
+        " (2, 'pool:employee_pension:440000', 'pool', 'credit', FALSE, 128000, 1, :now),"
+        " (3, 'person:pension:1', 'person', 'credit', FALSE, 64000, 1, :now),"
+        " (4, 'person:medical:1', 'person', 'credit', FALSE, 8000, 1, :now)",
+        "INSERT INTO ledger_entries (id, idempotency_key, request_hash, kind, memo,"
+        " effective_date, posted_at) VALUES (1, 'contribution-payment-1', '', 'contribution',"
+        " 'bill 1, 2025-07', '2025-07-31', :now)",
+        "INSERT INTO ledger_lines (entry_id, account_id, amount_fen) VALUES (1, 1, 200000),"
+        " (1, 4, -8000), (1, 3, -64000), (1, 2, -128000)",
+        "INSERT INTO payments (bill_id, paid_on, amount_fen, late_fee_fen, days_late,"
+        " ledger_entry_id, recorded_at) VALUES (1, '2025-07-31', 200000, 0, 0, 1, :now)",
+    ]
+    with get_engine(empty_url).begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement), {"now": now})
+        if connection.dialect.name == "postgresql":  # the rows above gave their ids
+            connection.execute(text("SELECT setval(pg_get_serial_sequence('ledger_accounts', "
+                                    "'id'), 4)"))
+    upgrade(empty_url)
+    from shebao.db.engine import transaction
+    from shebao.ledger import service as ledger
+
+    with get_engine(empty_url).connect() as connection:
+        row = connection.execute(text(
+            "SELECT wage_fen, base_fen, pension_pool_fen, pension_account_fen, "
+            "medical_account_fen, injury_fen FROM contributions WHERE bill_id = 1")).one()
+        assert tuple(row) == (800000, 800000, 128000, 64000, 8000, 0)
+        assert sorted(connection.execute(text(
+            "SELECT person_id, account, amount_fen FROM individual_account_lines")).all()) == [
+            (1, "medical", -8000), (1, "pension", -64000)]
+        assert connection.execute(text(
+            "SELECT province FROM ledger_entries WHERE id = 1")).scalar() == "440000"
+    with transaction(empty_url) as db:
+        assert ledger.check(db) == []
+        assert ledger.balance(db, "person:pension:1") == 64000
+        assert ledger.balance(db, "individual:pension:440000") == 64000
+        from shebao.contributions.models import Bill
+
+        bill = db.get(Bill, 1)
+        assert bill is not None
+        assert [(x.scheme, x.payer, x.rate, x.amount_fen) for x in bill.lines] == [
+            ("employee_pension", "employer", 0.16, 128000),
+            ("employee_pension", "employee", 0.08, 64000),
+            ("employee_medical", "employee", 0.01, 8000)]
+    with pytest.raises(Exception, match="contributions holds rows"):
+        downgrade(empty_url, "0005")

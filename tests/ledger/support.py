@@ -16,9 +16,9 @@ UNEMPLOYMENT_GD = "pool:unemployment:440000"
 
 
 def request(key: str, *lines: tuple[str, int], kind: str = "manual", memo: str = "",
-            effective_date: date = DAY) -> PostingRequest:
+            effective_date: date = DAY, province: str | None = None) -> PostingRequest:
     return PostingRequest(idempotency_key=key, kind=kind, memo=memo,
-                          effective_date=effective_date, lines=list(lines))
+                          effective_date=effective_date, lines=list(lines), province=province)
 
 
 def receive(url: str, key: str, pool: str, fen: int, settlement: str = SETTLEMENT_GD

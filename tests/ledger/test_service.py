@@ -86,10 +86,80 @@ def test_bad_entries_are_refused_naming_the_field_and_nothing_is_written(
     database_url: str, lines: list[tuple[str, int]], field: str, reason: str
 ) -> None:
     with pytest.raises(InputError) as refused:
-        post(database_url, request("bad", *lines))
+        post(database_url, request("bad", *lines, province="440000"))
     assert refused.value.field == field
     assert reason in refused.value.reason
     assert totals(database_url) == service.Totals(entries=0, lines=0, accounts=0)
+
+
+def test_person_lines_need_a_province_and_no_control_account_is_named(
+    database_url: str
+) -> None:
+    person = add_person(database_url, "王建军", "511324", date(1988, 3, 9), 17)
+    for lines, province, field in (
+        ([(SETTLEMENT_GD, 100), (f"person:pension:{person}", -100)], None, "province"),
+        ([(SETTLEMENT_GD, 100), (f"person:pension:{person}", -100)], "440300", "province"),
+        ([(SETTLEMENT_GD, 100), ("individual:pension:440000", -100)], "440000",
+         "lines.1.account"),
+        ([(f"person:pension:{person}", 100), (f"person:pension:{person}", -100)], "440000",
+         "lines"),
+    ):
+        with pytest.raises(InputError) as refused:
+            post(database_url, request("bad", *lines, province=province))
+        assert refused.value.field == field
+    assert totals(database_url) == service.Totals(entries=0, lines=0, accounts=0)
+
+
+def test_person_lines_go_to_the_sub_ledger_and_the_province_s_control_account(
+    database_url: str
+) -> None:
+    a = add_person(database_url, "王建军", "511324", date(1988, 3, 9), 17)
+    b = add_person(database_url, "李娜", "440306", date(1990, 5, 1), 23)
+    paid = post(database_url, request(
+        "pay", (SETTLEMENT_GD, 300_00), (f"person:pension:{a}", -100_00),
+        (f"person:pension:{b}", -150_00), (f"person:medical:{a}", -50_00), province="440000"))
+    assert [(x.account, x.amount_fen) for x in paid.lines] == [
+        (SETTLEMENT_GD, 300_00), (f"person:medical:{a}", -50_00),
+        (f"person:pension:{a}", -100_00), (f"person:pension:{b}", -150_00)]
+    assert balances(database_url, "individual:pension:440000", "individual:medical:440000",
+                    f"person:pension:{b}") == {
+        "individual:pension:440000": 250_00, "individual:medical:440000": 50_00,
+        f"person:pension:{b}": 150_00}
+    assert totals(database_url) == service.Totals(entries=1, lines=3, accounts=3,
+                                                  individual_lines=3)
+    # Out of Guangdong through transit: the source debits the person, the destination credits.
+    post(database_url, request("out", (f"person:pension:{b}", 150_00),
+                               ("transit:T-9", -150_00), province="440000"))
+    post(database_url, request("in", ("transit:T-9", 150_00),
+                               (f"person:pension:{b}", -150_00), province="510000"))
+    assert balances(database_url, "individual:pension:440000", "individual:pension:510000",
+                    f"person:pension:{b}") == {
+        "individual:pension:440000": 100_00, "individual:pension:510000": 150_00,
+        f"person:pension:{b}": 150_00}
+    with pytest.raises(InputError) as refused:
+        post(database_url, request("overdraw", (f"person:pension:{a}", 100_01),
+                                   (SETTLEMENT_GD, -100_01), province="440000"))
+    assert refused.value.field == "lines.0.account" and "below zero" in refused.value.reason
+    # b's money has left Guangdong: the payment cannot be mirrored there any more
+    with pytest.raises(InputError) as refused, transaction(database_url, write=True) as db:
+        service.reverse(db, paid.entry_id, "undo-pay")
+    assert refused.value.field == "entry_id" and "individual:pension:440000" in (
+        refused.value.reason)
+    post(database_url, request("back-out", (f"person:pension:{b}", 150_00),
+                               ("transit:T-10", -150_00), province="510000"))
+    post(database_url, request("back", ("transit:T-10", 150_00),
+                               (f"person:pension:{b}", -150_00), province="440000"))
+    with transaction(database_url, write=True) as db:
+        undone = service.reverse(db, paid.entry_id, "undo-pay")
+    assert sorted((x.account, x.amount_fen) for x in undone.lines) == sorted(
+        (x.account, -x.amount_fen) for x in paid.lines)
+    assert balances(database_url, "individual:pension:440000", f"person:pension:{a}") == {
+        "individual:pension:440000": 0, f"person:pension:{a}": 0}
+    with transaction(database_url) as db:
+        statement = service.statement(db, f"person:pension:{a}")
+        assert [x.amount_fen for x in statement.lines] == [-100_00, 100_00]
+        assert statement.opened and statement.balance_fen == 0
+    assert check(database_url) == []
 
 
 @pytest.mark.parametrize(
@@ -208,7 +278,7 @@ def test_person_and_employer_accounts_open_for_registered_owners(database_url: s
     employer = add_employer(database_url, "91440300MA5FXXXX0X", "440306")
     pension, receivable = f"person:pension:{person}", f"employer:receivable:{employer}"
     post(database_url, request("bill", (receivable, 800_00), (PENSION_GD, -640_00),
-                               (pension, -160_00), kind="contribution"))
+                               (pension, -160_00), kind="contribution", province="440000"))
     post(database_url, request("paid", (SETTLEMENT_GD, 800_00), (receivable, -800_00)))
     with transaction(database_url) as db:
         assert service.balance(db, pension) == 160_00

@@ -2,9 +2,10 @@
 
 `run_month` produces exactly what declaring every employer's rows through `service.declare`
 and paying every bill through `service.pay` on one day would write — the same declarations,
-bills and bill lines (the same amounts, enrolled-scheme filter and relief factors), the same
-payments and one ledger entry per bill with the same idempotency key, memo, lines in the same
-order and the same request hash — but set-based, on PostgreSQL only:
+bills (with their terms) and contribution rows (the same amounts, enrolled-scheme filter and
+relief factors), the same payments and one ledger entry per bill with the same idempotency
+key, memo, general lines in the same order, request hash, province and sub-ledger lines — but
+set-based, on PostgreSQL only:
 
 - the rows go to the server once (binary COPY into a temporary table) and come back once,
   joined with the registry (person known, employment spell in the month, enrolled schemes);
@@ -12,28 +13,19 @@ order and the same request hash — but set-based, on PostgreSQL only:
   enterprise size, public body) group rather than per employer: the rules are kept per
   province and relief rules name provinces, so a group prices exactly as its employers would;
 - ids of declarations, bills and ledger entries are drawn from their sequences in one query
-  each (`SELECT nextval(...) FROM generate_series`); lines take theirs from the same sequences
-  as the COPY writes them, in the order `service` would;
-- declarations, lines, bills, bill lines, ledger entries, ledger lines and payments are
-  written with COPY; ledger accounts are opened with one INSERT ... ON CONFLICT DO NOTHING
-  (in code order, as the ledger opens them) and their cached balances moved with one
-  UPDATE ... FROM the aggregated deltas, after locking the accounts that already existed in
+  each (`SELECT nextval(...) FROM generate_series`); ledger lines take theirs as the COPY
+  writes them, in the order `service` would;
+- declarations, bills, contribution rows (one per person), ledger entries and their few
+  general lines, the persons' sub-ledger lines and payments are written with COPY; the general
+  accounts (pools, settlement, the provinces' control accounts: a few hundred) are locked in
   ascending id order (the ledger's lock order, so postings running meanwhile queue, never
-  deadlock).
+  deadlock), opened with one INSERT ... ON CONFLICT DO NOTHING and moved with one executemany.
 
 Everything happens inside one savepoint of the caller's transaction: all or nothing. A bad
 row refuses the whole run, listing the rows (line = position in the input, from 1) like a
-declaration file; nothing is written.
-
-Differences from calling the services one by one, on purpose or by necessity:
-
-- `ledger.service.post` refuses an entry of more than `MAX_LINES` (500) lines, so
-  `service.pay` cannot pay the bill of an employer with more than about 250 insured staff.
-  The bulk path writes the same one entry per bill regardless; a retry through `service.pay`
-  finds the payment and returns it, and a retry through `ledger.post` with the same lines is
-  refused by that size check before the key is looked up.
-- A bill of 0 fen (nobody enrolled in anything) cannot be paid through `service.pay` (a zero
-  ledger line is refused); the bulk path leaves such bills open, as the service must.
+declaration file; nothing is written. A bill of 0 fen (nobody enrolled in anything) cannot be
+paid through `service.pay` (a zero ledger line is refused); the bulk path leaves such bills
+open, as the service must.
 """
 
 from __future__ import annotations
@@ -41,6 +33,7 @@ from __future__ import annotations
 import json
 import struct
 import time
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -53,6 +46,7 @@ from sqlalchemy.orm import Session
 from shebao.auth.authz import may_reach_region, require
 from shebao.auth.models import User
 from shebao.contributions import service
+from shebao.contributions.models import SHARES, share_column
 from shebao.errors import InputError, InputErrors
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
@@ -67,21 +61,8 @@ MAX_ERRORS = 1000
 
 MAX_WAGE_FEN = 10**12
 
-KINDS: tuple[tuple[str, str, str], ...] = (
-    ("employee_pension", "employer", "pooled_fund"),
-    ("employee_pension", "employee", "individual_account"),
-    ("employee_medical", "employer", "pooled_fund"),
-    ("employee_medical", "employer", "individual_account"),
-    ("employee_medical", "employee", "individual_account"),
-    ("unemployment", "employer", "pooled_fund"),
-    ("unemployment", "employee", "pooled_fund"),
-    ("work_injury", "employer", "pooled_fund"),
-)
-"""Every line `monthly_bill` gives an employee, in the order it gives them (the employer's
-medical share to the account exists only before the 2021 reform)."""
-
 SCHEME_BITS = {"employee_pension": 1, "employee_medical": 2, "unemployment": 4, "work_injury": 8}
-POOL_SCHEMES = tuple(sorted({scheme for scheme, _, dest in KINDS if dest == "pooled_fund"}))
+POOL_SCHEMES = tuple(sorted(service.POOL_COLUMNS))
 """Pooled funds in the order of their account codes (which is the order of a payment's lines)."""
 
 SOURCE = "bulk"
@@ -95,14 +76,14 @@ class UnsupportedDatabase(RuntimeError):
 class BulkResult:
     month: str
     declarations: int
-    declaration_lines: int
+    contribution_rows: int
     bills: int
-    bill_lines: int
     billed_fen: int
     paid_bills: int = 0
     late_fee_fen: int = 0
     ledger_entries: int = 0
     ledger_lines: int = 0
+    individual_lines: int = 0
     accounts_touched: int = 0
     unpaid_zero_bills: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
@@ -346,6 +327,9 @@ def _run(
     cursor.execute("ANALYZE bulk_rows")
     clock.lap("stage rows (COPY)")
 
+    # The registry read joins a million rows with spells and enrollments: room for its hash
+    # tables in memory (this transaction only) instead of batches spilled to disk.
+    cursor.execute("SET LOCAL work_mem = '512MB'")
     bits = " ".join(f"WHEN '{s}' THEN {b}" for s, b in SCHEME_BITS.items())
     schemes = ", ".join(f"'{s}'" for s in SCHEME_BITS)
     found = _copy_out(cursor, f"""
@@ -424,12 +408,10 @@ def _run(
         for r in (registry[e] for e in employers.tolist())
     ], dtype=np.int64)
     row_group = employer_group[employer_index]
-    k_count = len(KINDS)
-    kind_of = {kind: k for k, kind in enumerate(KINDS)}
-    amount = np.zeros((len(line), k_count), dtype=np.int64)
-    relief = np.ones((len(line), k_count), dtype=np.float64)
-    rate = np.zeros((len(line), k_count), dtype=np.float64)
+    column_of = {column: k for k, (column, _, _) in enumerate(SHARES)}
+    amount = np.zeros((len(line), len(SHARES)), dtype=np.int64)
     base = np.zeros(len(line), dtype=np.int64)
+    terms: dict[int, list[list[Any]]] = {}
     by_group = np.argsort(row_group, kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(row_group, minlength=len(group_of)))]
     snapshots: dict[str, Any] = {}
@@ -441,26 +423,22 @@ def _run(
                               injury_class=injury_class, enterprise_size=size,
                               public_body=public_body)
         base[rows] = priced.base_fen
-        positions = []
-        for priced_line in priced.lines:
-            k = kind_of.get((priced_line.scheme, priced_line.payer, priced_line.destination))
-            if k is None:  # pragma: no cover - guards against billing.py growing a line
-                raise RuntimeError(f"monthly_bill gave a line the bulk path does not know: "
-                                   f"{priced_line.scheme}/{priced_line.payer}")
-            positions.append(k)
-            amount[rows, k] = priced_line.amount_fen
-            relief[rows, k] = priced_line.relief_factor
-            rate[rows, k] = priced_line.rate
-        if positions != sorted(positions):  # pragma: no cover - the same guard, for order
-            raise RuntimeError("monthly_bill's lines are no longer in the bulk path's order")
-    scheme_bit = np.array([SCHEME_BITS[scheme] for scheme, _, _ in KINDS], dtype=np.int64)
+        terms[g] = []
+        for priced_line in priced.lines:  # the terms and columns service._bill gives them
+            column = share_column(priced_line.scheme, priced_line.payer,
+                                  priced_line.destination)
+            terms[g].append([column, priced_line.scheme, priced_line.payer,
+                             priced_line.destination, priced_line.rate,
+                             float(priced_line.relief_factor[0])])
+            amount[rows, column_of[column]] += priced_line.amount_fen
+    scheme_bit = np.array([SCHEME_BITS[scheme] for _, scheme, _ in SHARES], dtype=np.int64)
     amount[(mask[:, None] & scheme_bit[None, :]) == 0] = 0  # the schemes each is enrolled in
     clock.lap("price (monthly_bill by group)")
 
     # 4. Bills in employer order, each bill's persons in the order they were given.
     order = np.lexsort((line, employer))
     employer, person, wage, base = employer[order], person[order], wage[order], base[order]
-    amount, relief, rate = amount[order], relief[order], rate[order]
+    amount = amount[order]
     bill_of_row = employer_index[order]
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     bill_amount = np.add.reduceat(amount.sum(axis=1), starts)
@@ -479,32 +457,30 @@ def _run(
         for d, e, c, t in zip(declaration_ids.tolist(), employers.tolist(), counts.tolist(),
                               total_wage.tolist(), strict=True)
     ])
-    _copy_in(cursor, "COPY declaration_lines (declaration_id, person_id, wage_fen) "
-                     "FROM STDIN (FORMAT BINARY)", _binary(
-        [("declaration_id", ">i4"), ("person_id", ">i4"), ("wage_fen", ">i8")],
-        {"declaration_id": declaration_ids[bill_of_row], "person_id": person,
-         "wage_fen": wage},
-    ))
-    clock.lap("write declarations (COPY)")
+    group_terms = {g: json.dumps(t) for g, t in terms.items()}
     _copy_text(cursor, "COPY bills (id, payer_kind, employer_id, person_id, declaration_id, "
-                       "month, province, due_date, deferred_until, amount_fen, status, "
+                       "month, province, due_date, deferred_until, amount_fen, status, terms, "
                        "created_at) FROM STDIN", [
         (b, "employer", e, None, d, month, p, last.isoformat(), None, a,
-         "paid" if paid else "open", now)
-        for b, e, d, p, a, paid in zip(bill_ids.tolist(), employers.tolist(),
-                                       declaration_ids.tolist(), provinces,
-                                       bill_amount.tolist(), posted.tolist(), strict=True)
+         "paid" if paid else "open", group_terms[g], now)
+        for b, e, d, p, a, paid, g in zip(
+            bill_ids.tolist(), employers.tolist(), declaration_ids.tolist(), provinces,
+            bill_amount.tolist(), posted.tolist(), employer_group.tolist(), strict=True)
     ])
-    kept = amount != 0
-    bill_lines = int(kept.sum())
-    _copy_in(cursor, "COPY bill_lines (bill_id, person_id, scheme, payer, destination, "
-                     "base_fen, rate, relief_factor, amount_fen) FROM STDIN (FORMAT BINARY)",
-             _bill_line_chunks(bill_ids[bill_of_row], person, base, amount, relief, rate, kept))
-    clock.lap("write bills and bill lines (COPY)")
+    clock.lap("write declarations and bills (COPY)")
+    _copy_in(cursor, f"COPY contributions (bill_id, person_id, wage_fen, base_fen, "
+                     f"{', '.join(c for c, _, _ in SHARES)}) FROM STDIN (FORMAT BINARY)",
+             _binary(
+        [("bill_id", ">i4"), ("person_id", ">i4"), ("wage_fen", ">i8"), ("base_fen", ">i8"),
+         *((column, ">i8") for column, _, _ in SHARES)],
+        {"bill_id": bill_ids[bill_of_row], "person_id": person, "wage_fen": wage,
+         "base_fen": base, **{column: amount[:, k] for k, (column, _, _) in enumerate(SHARES)}},
+    ))
+    clock.lap("write contribution rows (COPY)")
 
     result = BulkResult(
-        month=month, declarations=bills, declaration_lines=len(person), bills=bills,
-        bill_lines=bill_lines, billed_fen=int(bill_amount.sum()),
+        month=month, declarations=bills, contribution_rows=len(person), bills=bills,
+        billed_fen=int(bill_amount.sum()),
     )
     if paid_on is not None:
         _post(cursor, user, month, paid_on, last, now, bill_ids, provinces, bill_amount, starts,
@@ -513,235 +489,132 @@ def _run(
     return result
 
 
-def _bill_line_chunks(
-    bill_id: NDArray[np.int64], person: NDArray[np.int64], base: NDArray[np.int64],
-    amount: NDArray[np.int64], relief: NDArray[np.float64], rate: NDArray[np.float64],
-    kept: NDArray[np.bool_],
-) -> Iterator[bytes]:
-    """The bill lines as binary COPY tuples, person by person and each person's lines in the
-    order monthly_bill gives them — the order service._bill inserts them in.
-
-    Tuples have different sizes (the text columns), so persons are grouped by which lines
-    they have (a pattern); each pattern's tuples are built at once with a structured dtype,
-    and runs of consecutive persons with the same pattern are written as one slice.
-    """
-    patterns = kept @ (1 << np.arange(len(KINDS), dtype=np.int64))
-    arrays: dict[int, np.ndarray] = {}
-    position = np.zeros(len(person), dtype=np.int64)
-    for pattern in np.unique(patterns).tolist():
-        if not pattern:
-            continue
-        rows = np.flatnonzero(patterns == pattern)
-        kinds = [k for k in range(len(KINDS)) if pattern >> k & 1]
-        layouts = {k: _bill_line_columns(KINDS[k]) for k in kinds}
-        fields = [f for k in kinds for f in _record(layouts[k], f"k{k}_")]
-        array = np.zeros(len(rows), dtype=np.dtype(fields))
-        for k in kinds:
-            prefix = f"k{k}_"
-            _fill(array, layouts[k], prefix)
-            array[f"{prefix}bill_id"] = bill_id[rows]
-            array[f"{prefix}person_id"] = person[rows]
-            array[f"{prefix}base_fen"] = base[rows]
-            array[f"{prefix}rate"] = rate[rows, k]
-            array[f"{prefix}relief_factor"] = relief[rows, k]
-            array[f"{prefix}amount_fen"] = amount[rows, k]
-        arrays[pattern] = array
-        position[rows] = np.arange(len(rows))
-    change = np.flatnonzero(np.r_[True, patterns[1:] != patterns[:-1]])
-    ends = np.r_[change[1:], len(patterns)]
-    pending: list[bytes] = []
-    size = 0
-    for start, end in zip(change.tolist(), ends.tolist(), strict=True):
-        pattern = int(patterns[start])
-        if not pattern:
-            continue
-        at = int(position[start])
-        piece = arrays[pattern][at:at + end - start].tobytes()
-        pending.append(piece)
-        size += len(piece)
-        if size >= _CHUNK:
-            yield b"".join(pending)
-            pending, size = [], 0
-    if pending:
-        yield b"".join(pending)
-
-
-def _bill_line_columns(kind: tuple[str, str, str]) -> list[tuple[str, Any]]:
-    scheme, payer, destination = kind
-    return [("bill_id", ">i4"), ("person_id", ">i4"), ("scheme", scheme.encode()),
-            ("payer", payer.encode()), ("destination", destination.encode()),
-            ("base_fen", ">i8"), ("rate", ">f8"), ("relief_factor", ">f8"),
-            ("amount_fen", ">i8")]
-
-
 def _post(
     cursor: Any, user: User, month: str, paid_on: date, due: date, now: str,
     bill_ids: NDArray[np.int64], provinces: list[str], bill_amount: NDArray[np.int64],
     starts: NDArray[np.int64], bill_of_row: NDArray[np.int64], person: NDArray[np.int64],
     amount: NDArray[np.int64], posted: NDArray[np.bool_], result: BulkResult, clock: _Clock,
 ) -> None:
-    """Pay every bill of more than 0 fen as service.pay would: one ledger entry per bill."""
+    """Pay every bill of more than 0 fen as service.pay would: one ledger entry per bill, a
+    few general lines each, and the persons' lines in the sub-ledger."""
     days = max(0, (paid_on - due).days)
     fee_rate = Policy.at(paid_on).value("collection.late_fee_rate")
     fee = np.where(posted, late_fee(bill_amount, days, late_fee_daily_rate=fee_rate), 0)
     fee = fee.astype(np.int64)
+    column = {c: k for k, (c, _, _) in enumerate(SHARES)}
 
-    # What each bill credits: each person's accounts, and each pooled fund (plus the fee).
-    personal = {"medical": np.zeros(len(person), dtype=np.int64),
-                "pension": np.zeros(len(person), dtype=np.int64)}
+    # Each bill's pooled funds (plus its share of the fee) and its control totals.
     pooled = np.zeros((len(bill_amount), len(POOL_SCHEMES)), dtype=np.int64)
-    for k, (scheme, _, destination) in enumerate(KINDS):
-        if destination == "individual_account":
-            personal[service.PERSONAL_ACCOUNT_OF_SCHEME[scheme]] += amount[:, k]
-        else:
-            pooled[:, POOL_SCHEMES.index(scheme)] += np.add.reduceat(amount[:, k], starts)
+    for s, scheme in enumerate(POOL_SCHEMES):
+        for c in service.POOL_COLUMNS[scheme]:
+            pooled[:, s] += np.add.reduceat(amount[:, column[c]], starts)
     for b in np.flatnonzero(fee > 0).tolist():
         present = np.flatnonzero(pooled[b] > 0)
         shares = largest_remainder(int(fee[b]), pooled[b, present].tolist())
         pooled[b, present] += np.asarray(shares, dtype=np.int64)
-    row_posted = posted[bill_of_row]
-
-    # The accounts, in code order: person:medical:*, person:pension:*, pool:*, settlement:*.
-    codes: list[str] = []
-    line_entry: list[NDArray[np.int64]] = []
-    line_section: list[NDArray[np.int64]] = []
-    line_sub: list[NDArray[np.int64]] = []
-    line_key: list[NDArray[np.int64]] = []
-    line_amount: list[NDArray[np.int64]] = []
-    for section, name in enumerate(("medical", "pension"), start=1):
-        rows = np.flatnonzero((personal[name] > 0) & row_posted)
-        owners = np.unique(person[rows])
-        lexical = lexical_key(owners)
-        in_order = np.argsort(lexical, kind="stable")
-        rank = np.empty(len(owners), dtype=np.int64)
-        rank[in_order] = np.arange(len(owners))
-        line_key.append(len(codes) + rank[np.searchsorted(owners, person[rows])])
-        codes.extend(accounts.person(name, p) for p in owners[in_order].tolist())
-        line_entry.append(bill_of_row[rows])
-        line_section.append(np.full(len(rows), section))
-        line_sub.append(lexical[np.searchsorted(owners, person[rows])])
-        line_amount.append(-personal[name][rows])
-    pool_bills, pool_schemes = np.nonzero(pooled * posted[:, None] > 0)
-    pool_codes = sorted({accounts.pool(POOL_SCHEMES[s], provinces[b])
-                         for b, s in zip(pool_bills.tolist(), pool_schemes.tolist(),
-                                         strict=True)})
-    pool_key = {code: len(codes) + i for i, code in enumerate(pool_codes)}
-    codes.extend(pool_codes)
-    line_key.append(np.array([pool_key[accounts.pool(POOL_SCHEMES[s], provinces[b])]
-                              for b, s in zip(pool_bills.tolist(), pool_schemes.tolist(),
-                                              strict=True)], dtype=np.int64))
-    line_entry.append(pool_bills)
-    line_section.append(np.full(len(pool_bills), 3))
-    line_sub.append(pool_schemes)
-    line_amount.append(-pooled[pool_bills, pool_schemes])
-    paid_bills = np.flatnonzero(posted)
-    settlement_codes = sorted({accounts.settlement(provinces[b]) for b in paid_bills.tolist()})
-    settlement_key = {code: len(codes) + i for i, code in enumerate(settlement_codes)}
-    codes.extend(settlement_codes)
-    line_key.append(np.array([settlement_key[accounts.settlement(provinces[b])]
-                              for b in paid_bills.tolist()], dtype=np.int64))
-    line_entry.append(paid_bills)
-    line_section.append(np.zeros(len(paid_bills), dtype=np.int64))
-    line_sub.append(np.zeros(len(paid_bills), dtype=np.int64))
-    line_amount.append(bill_amount[paid_bills] + fee[paid_bills])
-
-    entry_of = np.concatenate(line_entry).astype(np.int64)
-    section = np.concatenate(line_section).astype(np.int64)
-    sub = np.concatenate(line_sub).astype(np.int64)
-    key = np.concatenate(line_key).astype(np.int64)
-    signed = np.concatenate(line_amount).astype(np.int64)
-    order = np.lexsort((sub, section, entry_of))  # a payment's lines: settlement, then by code
-    entry_of, key, signed = entry_of[order], key[order], signed[order]
+    personal = {account: sum(amount[:, column[c]] for c in columns)
+                for account, columns in sorted(service.ACCOUNT_COLUMNS.items())}
+    control = {account: np.add.reduceat(rows, starts) for account, rows in personal.items()}
     clock.lap("payment lines (numpy)")
 
-    # One entry per paid bill, with the key, memo and request hash service.pay would give it.
+    # One entry per paid bill, with the key, lines and request hash service.pay gives it.
+    paid_bills = np.flatnonzero(posted)
     entry_ids = _nextval(cursor, "ledger_entries", len(paid_bills))
-    entry_index = np.full(len(bill_amount), -1, dtype=np.int64)
-    entry_index[paid_bills] = np.arange(len(paid_bills))
-    bounds = np.searchsorted(entry_of, np.r_[paid_bills, len(bill_amount)])
-    line_codes = [codes[k] for k in key.tolist()]
-    line_amounts = signed.tolist()
-    entries = []
-    for i, b in enumerate(paid_bills.tolist()):
-        bill_id = int(bill_ids[b])
+    entry_of_bill = np.zeros(len(bill_amount), dtype=np.int64)
+    entry_of_bill[paid_bills] = entry_ids
+    entries: list[tuple[object, ...]] = []
+    lines: list[tuple[int, str, int]] = []
+    for entry_id, b in zip(entry_ids.tolist(), paid_bills.tolist(), strict=True):
+        bill_id, province = int(bill_ids[b]), provinces[b]
+        general = [(accounts.settlement(province), int(bill_amount[b] + fee[b]))]
+        general += [(accounts.pool(POOL_SCHEMES[s], province), -int(pooled[b, s]))
+                    for s in range(len(POOL_SCHEMES)) if pooled[b, s]]
+        controls = [(accounts.individual(account, province), -int(totals[b]))
+                    for account, totals in control.items() if totals[b]]
         request = ledger.PostingRequest(
             idempotency_key=f"contribution-payment-{bill_id}", kind="contribution",
-            memo=f"bill {bill_id}, {month}", effective_date=paid_on,
-            lines=list(zip(line_codes[bounds[i]:bounds[i + 1]],
-                           line_amounts[bounds[i]:bounds[i + 1]], strict=True)),
+            memo=f"bill {bill_id}, {month}", effective_date=paid_on, lines=general,
+            province=province,
         )
-        entries.append((int(entry_ids[i]), request.idempotency_key, ledger.request_hash(request),
-                        request.kind, request.memo, paid_on.isoformat(), now, None, user.id))
+        digest = ledger.request_hash(request, f"bill:{bill_id}" if controls else None)
+        entries.append((entry_id, request.idempotency_key, digest, request.kind, request.memo,
+                        paid_on.isoformat(), now, None, user.id,
+                        province if controls else None))
+        lines += [(entry_id, code, fen) for code, fen in general + controls]
     clock.lap("request hashes")
 
     # Open the accounts (one upsert, in code order) after locking those that exist already.
+    codes = sorted({code for _, code, _ in lines})
     cursor.execute("CREATE TEMPORARY TABLE bulk_accounts (key int4, code text, kind text, "
                    "normal_side text, allow_negative bool) ON COMMIT DROP")
-    flags = {}
-    for family in ("person", "pool", "settlement"):
-        kind = accounts.KINDS[family]
-        flags[family] = f"\t{kind.name}\t{kind.normal_side.value}\t{kind.allow_negative}\n"
-    with cursor.copy("COPY bulk_accounts FROM STDIN") as copy:
-        for start in range(0, len(codes), 200_000):
-            copy.write("".join(f"{i}\t{code}{flags[code.split(':', 1)[0]]}"
-                               for i, code in enumerate(codes[start:start + 200_000], start)))
-    cursor.execute("ANALYZE bulk_accounts")
+    rows = []
+    for key, code in enumerate(codes):
+        kind = accounts.parse(code).kind
+        rows.append((key, code, kind.name, kind.normal_side.value, kind.allow_negative))
+    _copy_text(cursor, "COPY bulk_accounts FROM STDIN", rows)
     cursor.execute("SELECT a.id FROM ledger_accounts a JOIN bulk_accounts t ON t.code = a.code "
                    "ORDER BY a.id FOR UPDATE OF a")
     cursor.execute("INSERT INTO ledger_accounts (code, kind, normal_side, allow_negative, "
                    "balance_fen, line_count, created_at) "
                    "SELECT code, kind, normal_side, allow_negative, 0, 0, now() "
                    "FROM bulk_accounts ORDER BY key ON CONFLICT (code) DO NOTHING")
-    found = _copy_out(cursor, "SELECT t.key, a.id FROM bulk_accounts t "
-                              "JOIN ledger_accounts a ON a.code = t.code",
-                      [("key", ">i4"), ("id", ">i4")])
-    account_id = np.zeros(len(codes), dtype=np.int64)
-    account_id[found["key"].astype(np.int64)] = found["id"]
+    cursor.execute("SELECT t.code, a.id, a.normal_side FROM bulk_accounts t "
+                   "JOIN ledger_accounts a ON a.code = t.code")
+    found = {code: (account_id, side) for code, account_id, side in cursor.fetchall()}
     clock.lap("open accounts (upsert)")
 
     _copy_text(cursor, "COPY ledger_entries (id, idempotency_key, request_hash, kind, memo, "
-                       "effective_date, posted_at, reverses_entry_id, actor_id) FROM STDIN",
-               entries)
-    _copy_in(cursor, "COPY ledger_lines (entry_id, account_id, amount_fen) "
-                     "FROM STDIN (FORMAT BINARY)", _binary(
-        [("entry_id", ">i8"), ("account_id", ">i4"), ("amount_fen", ">i8")],
-        {"entry_id": entry_ids[entry_index[entry_of]], "account_id": account_id[key],
-         "amount_fen": signed},
-    ))
+                       "effective_date, posted_at, reverses_entry_id, actor_id, province) "
+                       "FROM STDIN", entries)
+    _copy_text(cursor, "COPY ledger_lines (entry_id, account_id, amount_fen) FROM STDIN",
+               [(e, found[code][0], fen) for e, code, fen in lines])
     clock.lap("write ledger entries and lines (COPY)")
 
-    delta = np.zeros(len(codes), dtype=np.int64)
-    np.add.at(delta, key, signed)
-    lines_per_account = np.bincount(key, minlength=len(codes))
-    cursor.execute("CREATE TEMPORARY TABLE bulk_deltas (account_id int4, delta_fen int8, "
-                   "lines int4) ON COMMIT DROP")
-    _copy_in(cursor, "COPY bulk_deltas FROM STDIN (FORMAT BINARY)", _binary(
-        [("account_id", ">i4"), ("delta_fen", ">i8"), ("lines", ">i4")],
-        {"account_id": account_id, "delta_fen": delta, "lines": lines_per_account},
-    ))
-    cursor.execute("""
-        UPDATE ledger_accounts a
-        SET balance_fen = a.balance_fen
-                          + CASE WHEN a.normal_side = 'debit' THEN d.delta_fen
-                                 ELSE -d.delta_fen END,
-            line_count = a.line_count + d.lines
-        FROM bulk_deltas d WHERE a.id = d.account_id
-    """)
-    clock.lap("update balances (UPDATE ... FROM)")
+    # The persons' lines: one per person, account and paid bill, in one binary COPY, in the
+    # order of the (person, account) index, which then grows in runs rather than at random.
+    row_entry = entry_of_bill[bill_of_row]
+    paid_rows = posted[bill_of_row]
+    by_person = np.lexsort((row_entry, person))
+    person_lines = 0
+    chunks = []
+    for account, credited in personal.items():
+        keep = by_person[(paid_rows & (credited != 0))[by_person]]
+        person_lines += len(keep)
+        chunks.append(_binary(
+            [("entry_id", ">i8"), ("person_id", ">i4"), ("account", account.encode()),
+             ("amount_fen", ">i8")],
+            {"entry_id": row_entry[keep], "person_id": person[keep],
+             "amount_fen": -credited[keep]},
+        ).tobytes())
+    _copy_in(cursor, "COPY individual_account_lines (entry_id, person_id, account, amount_fen) "
+                     "FROM STDIN (FORMAT BINARY)", iter(chunks))
+    clock.lap("write sub-ledger lines (COPY)")
 
+    delta: dict[str, int] = defaultdict(int)
+    count: dict[str, int] = defaultdict(int)
+    for _, code, fen in lines:
+        delta[code] += fen
+        count[code] += 1
+    cursor.executemany(
+        "UPDATE ledger_accounts SET balance_fen = balance_fen + %s, "
+        "line_count = line_count + %s WHERE id = %s",
+        [((1 if found[code][1] == "debit" else -1) * delta[code], count[code], found[code][0])
+         for code in codes],
+    )
     _copy_text(cursor, "COPY payments (bill_id, paid_on, amount_fen, late_fee_fen, days_late, "
                        "ledger_entry_id, recorded_at) FROM STDIN", [
         (int(bill_ids[b]), paid_on.isoformat(), int(bill_amount[b] + fee[b]), int(fee[b]),
-         days, int(entry_ids[i]), now)
-        for i, b in enumerate(paid_bills.tolist())
+         days, int(entry_of_bill[b]), now)
+        for b in paid_bills.tolist()
     ])
-    cursor.execute("DROP TABLE IF EXISTS bulk_accounts, bulk_deltas")
-    clock.lap("write payments (COPY)")
+    cursor.execute("DROP TABLE IF EXISTS bulk_accounts")
+    clock.lap("update balances, write payments")
 
     result.paid_bills = len(paid_bills)
     result.late_fee_fen = int(fee.sum())
     result.ledger_entries = len(paid_bills)
-    result.ledger_lines = len(signed)
+    result.ledger_lines = len(lines)
+    result.individual_lines = person_lines
     result.accounts_touched = len(codes)
     result.unpaid_zero_bills = int(((bill_amount == 0)).sum())
 

@@ -6,13 +6,15 @@ Money enters the funds only when it is paid: a bill is a claim, a payment posts 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Date,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     String,
@@ -25,7 +27,8 @@ from shebao.db.base import Base, TimestampMixin, utcnow
 
 
 class Declaration(TimestampMixin, Base):
-    """An employer's monthly declaration of the wages of its staff."""
+    """An employer's monthly declaration of the wages of its staff (the wages are on the
+    bill's contribution rows)."""
 
     __tablename__ = "declarations"
     __table_args__ = (UniqueConstraint("employer_id", "month"),)
@@ -33,26 +36,55 @@ class Declaration(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
-    source: Mapped[str] = mapped_column(String(8))  # api | csv
+    source: Mapped[str] = mapped_column(String(8))  # api | csv | bulk
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     line_count: Mapped[int]
     total_wage_fen: Mapped[int] = mapped_column(BigInteger)
 
-    lines: Mapped[list[DeclarationLine]] = relationship(
-        back_populates="declaration", cascade="all, delete-orphan"
-    )
+
+SHARES: tuple[tuple[str, str, str], ...] = (
+    ("pension_pool_fen", "employee_pension", "pooled_fund"),
+    ("pension_account_fen", "employee_pension", "individual_account"),
+    ("medical_pool_fen", "employee_medical", "pooled_fund"),
+    ("medical_employer_account_fen", "employee_medical", "individual_account"),
+    ("medical_account_fen", "employee_medical", "individual_account"),
+    ("unemployment_employer_fen", "unemployment", "pooled_fund"),
+    ("unemployment_employee_fen", "unemployment", "pooled_fund"),
+    ("injury_fen", "work_injury", "pooled_fund"),
+)
+"""The amount columns of a contribution row: (column, scheme, destination), in the order
+`policy.billing.monthly_bill` gives an employee's lines. A flexible worker's two pension
+lines (payer `person`) use the first two."""
+
+PERSONAL_ACCOUNT_OF_SCHEME = {"employee_pension": "pension", "employee_medical": "medical"}
+"""The individual account that a scheme's account share credits."""
 
 
-class DeclarationLine(Base):
-    __tablename__ = "declaration_lines"
-    __table_args__ = (UniqueConstraint("declaration_id", "person_id"),)
+def share_column(scheme: str, payer: str, destination: str) -> str:
+    """The contribution row's column for one of `monthly_bill`'s lines."""
+    if scheme == "employee_medical" and destination == "individual_account":
+        return "medical_employer_account_fen" if payer == "employer" else "medical_account_fen"
+    if scheme == "unemployment":
+        return f"unemployment_{payer}_fen"
+    for column, share_scheme, share_destination in SHARES:
+        if (share_scheme, share_destination) == (scheme, destination):
+            return column
+    raise ValueError(f"no contribution column for {scheme}/{payer}/{destination}")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
-    wage_fen: Mapped[int] = mapped_column(BigInteger)
 
-    declaration: Mapped[Declaration] = relationship(back_populates="lines")
+@dataclass(frozen=True)
+class BillLine:
+    """One person's share of one scheme on a bill, as the bill and the record show it: the
+    row's amount with the rate and relief factor the bill was priced at."""
+
+    person_id: int
+    scheme: str
+    payer: str
+    destination: str
+    base_fen: int
+    rate: float
+    relief_factor: float
+    amount_fen: int
 
 
 class Bill(TimestampMixin, Base):
@@ -72,28 +104,52 @@ class Bill(TimestampMixin, Base):
     deferred_until: Mapped[date | None] = mapped_column(Date, default=None)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(8), default="open")  # open | paid
+    # The terms the bill was priced at, the same for all its persons: per line of
+    # monthly_bill, [column, scheme, payer, destination, rate, relief factor].
+    terms: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
 
-    lines: Mapped[list[BillLine]] = relationship(
-        back_populates="bill", cascade="all, delete-orphan", order_by="BillLine.id"
+    rows: Mapped[list[Contribution]] = relationship(
+        primaryjoin="Bill.id == foreign(Contribution.bill_id)",
+        order_by="Contribution.person_id", viewonly=True,
     )
     payments: Mapped[list[Payment]] = relationship(back_populates="bill", order_by="Payment.id")
 
+    @property
+    def lines(self) -> list[BillLine]:
+        """Every person's non-zero shares, person by person in the order of the terms."""
+        return [
+            BillLine(row.person_id, scheme, payer, destination, row.base_fen, rate, relief,
+                     getattr(row, column))
+            for row in self.rows
+            for column, scheme, payer, destination, rate, relief in self.terms
+            if getattr(row, column)
+        ]
 
-class BillLine(Base):
-    __tablename__ = "bill_lines"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    bill_id: Mapped[int] = mapped_column(ForeignKey("bills.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
-    scheme: Mapped[str] = mapped_column(String(24))
-    payer: Mapped[str] = mapped_column(String(8))  # employer | employee | person
-    destination: Mapped[str] = mapped_column(String(20))  # pooled_fund | individual_account
+class Contribution(Base):
+    """One person on one bill: the declared wage, the base, and every share in fen.
+
+    One row per (bill, person) whatever the schemes: a month for a million employees is a
+    million rows. No foreign keys on purpose — the month-end path writes them by the million
+    and PostgreSQL checks a foreign key row by row; rows are written only with their bill, for
+    persons checked against the registry in the same transaction.
+    """
+
+    __tablename__ = "contributions"
+    __table_args__ = (Index("ix_contributions_person_id", "person_id"),)
+
+    bill_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    wage_fen: Mapped[int] = mapped_column(BigInteger)
     base_fen: Mapped[int] = mapped_column(BigInteger)
-    rate: Mapped[float] = mapped_column(Float)
-    relief_factor: Mapped[float] = mapped_column(Float)
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
-
-    bill: Mapped[Bill] = relationship(back_populates="lines")
+    pension_pool_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    pension_account_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    medical_pool_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    medical_employer_account_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    medical_account_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    unemployment_employer_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    unemployment_employee_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    injury_fen: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Payment(Base):

@@ -15,29 +15,31 @@ from __future__ import annotations
 import calendar
 import csv
 import io
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
-from sqlalchemy import String, cast, func, insert, literal, select
+from sqlalchemy import Select, bindparam, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from shebao.auth.authz import NotFound, employer_for, person_for, require
 from shebao.auth.models import Role, User
 from shebao.contributions.models import (
+    PERSONAL_ACCOUNT_OF_SCHEME,
+    SHARES,
     Bill,
-    BillLine,
+    Contribution,
     Declaration,
-    DeclarationLine,
     Payment,
     ResidentContribution,
+    share_column,
 )
 from shebao.db.base import utcnow
 from shebao.errors import InputError, InputErrors
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
-from shebao.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
+from shebao.ledger.models import IndividualAccountLine, LedgerEntry
 from shebao.policy import Policy
 from shebao.policy import bindings as b
 from shebao.policy.billing import monthly_bill
@@ -51,8 +53,6 @@ from shebao.registry.regions import scope_prefix
 from shebao.registry.service import in_force_between
 
 MAX_DECLARATION_ROWS = 200_000
-# Individual accounts that a bill line's scheme credits.
-PERSONAL_ACCOUNT_OF_SCHEME = {"employee_pension": "pension", "employee_medical": "medical"}
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,6 @@ def declare(
         employer_id=employer.id, month=month, source=source,
         submitted_by=user.id, line_count=len(rows), total_wage_fen=sum(wages),
     )
-    declaration.lines = [
-        DeclarationLine(person_id=p.id, wage_fen=w) for p, w in zip(persons, wages, strict=True)
-    ]
     db.add(declaration)
     db.flush()
     return _bill(db, month, employer.region_code, persons, wages, employer=employer,
@@ -202,27 +199,32 @@ def _bill(
         public_body=employer.is_public_body if employer else False,
     )
     enrolled = _enrolled(db, [p.id for p in persons], first, last)
+    terms = [
+        [share_column(line.scheme, line.payer, line.destination), line.scheme, line.payer,
+         line.destination, line.rate, float(line.relief_factor[0])]
+        for line in priced.lines
+    ]
+    rows = []
+    for i, person in enumerate(persons):
+        row = {"person_id": person.id, "wage_fen": wages[i],
+               "base_fen": int(priced.base_fen[i])}
+        row.update({column: 0 for column, _, _ in SHARES})
+        for (column, *_), line in zip(terms, priced.lines, strict=True):
+            if (person.id, line.scheme) in enrolled:
+                row[column] += int(line.amount_fen[i])
+        rows.append(row)
     bill = Bill(
         payer_kind="employer" if employer else "person",
         employer_id=employer.id if employer else None,
         person_id=None if employer else persons[0].id,
         declaration_id=declaration.id if declaration else None,
-        month=month, province=region[:2] + "0000", due_date=last, amount_fen=0,
+        month=month, province=region[:2] + "0000", due_date=last, terms=terms,
+        amount_fen=sum(row[column] for row in rows for column, _, _ in SHARES),
     )
-    rows = [
-        {"person_id": person.id, "scheme": line.scheme, "payer": line.payer,
-         "destination": line.destination, "base_fen": int(priced.base_fen[i]), "rate": line.rate,
-         "relief_factor": float(line.relief_factor[i]), "amount_fen": int(line.amount_fen[i])}
-        for i, person in enumerate(persons)
-        for line in priced.lines
-        if (person.id, line.scheme) in enrolled and line.amount_fen[i] != 0
-    ]
-    bill.amount_fen = sum(row["amount_fen"] for row in rows)
     db.add(bill)
     db.flush()
-    if rows:
-        # One executemany: a large employer's bill has tens of thousands of lines.
-        db.execute(insert(BillLine), [{"bill_id": bill.id, **row} for row in rows])
+    # One executemany: a large employer's bill has up to 200,000 rows.
+    db.execute(insert(Contribution), [{"bill_id": bill.id, **row} for row in rows])
     return bill
 
 
@@ -259,28 +261,28 @@ def bill_for(db: Session, user: User, bill_id: int, permission: str) -> Bill:
     bill = db.get(Bill, bill_id)
     if bill is None:
         raise NotFound(f"bill {bill_id}")
-    if bill.employer_id is not None:
-        employer_for(db, user, bill.employer_id, permission)
-    else:
-        person_for(db, user, bill.person_id or 0, permission)
+    _reach(db, user, bill, permission)
     return bill
 
 
 def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -> Payment:
     """Record a bill paid in full on `paid_on`: the amount must be the bill plus the late fee.
 
-    Paying the same bill again with the same day and amount returns the first payment.
+    Paying the same bill again with the same day and amount returns the first payment. A few
+    plain statements whatever the bill's size: the bill (locked) with its totals and its
+    payments in one query, the payer's reach, one ledger entry whose person lines the
+    database copies from the bill's rows, the payment row and the bill's status.
     """
-    bill = bill_for(db, user, bill_id, "contribution.pay")
-    # Two payments of one bill at once meet here: the second waits, then finds the first.
-    db.execute(select(Bill.id).where(Bill.id == bill.id).with_for_update())
-    db.refresh(bill)
     if paid_on > date.today():
         raise InputError("paid_on", "a payment cannot be dated in the future")
+    # Two payments of one bill at once meet at this lock: the second waits, then finds the first.
+    bill = db.execute(_BILL_TO_PAY, {"bill_id": bill_id}).one_or_none()
+    if bill is None:
+        raise NotFound(f"bill {bill_id}")
+    _reach(db, user, bill, "contribution.pay")
     fee, days = late_fee_on(bill, paid_on)
-    standing = [p for p in bill.payments if p.reversed_at is None]
-    if standing:
-        first = standing[0]
+    if bill.standing is not None:
+        first = db.get_one(Payment, bill.standing)
         if (first.paid_on, first.amount_fen) == (paid_on, amount_fen):
             return first
         raise InputError("bill_id", f"was already paid on {first.paid_on}")
@@ -288,50 +290,124 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
         raise InputError("amount_fen", f"must be {bill.amount_fen + fee}: the bill "
                                        f"{bill.amount_fen} plus the late fee {fee} for {days} days")
     # A bill paid again after a reversal posts under a key of its own.
-    attempt = len(bill.payments)
-    key = f"contribution-payment-{bill.id}" + (f"-{attempt + 1}" if attempt else "")
+    key = f"contribution-payment-{bill.id}" + (f"-{bill.attempts + 1}" if bill.attempts else "")
+    lines, individual = _payment_lines(bill, fee, {name: bill._mapping[name] for name in TOTALS})
     posted = ledger.post(db, ledger.PostingRequest(
         idempotency_key=key,
         kind="contribution",
         memo=f"bill {bill.id}, {bill.month}",
         effective_date=paid_on,
-        lines=_payment_lines(bill, fee),
-    ), actor_id=user.id)
-    payment = Payment(bill=bill, paid_on=paid_on, amount_fen=amount_fen,
-                      late_fee_fen=fee, days_late=days, ledger_entry_id=posted.entry_id)
-    bill.status = "paid"
-    db.add(payment)
-    db.flush()
-    return payment
+        lines=lines,
+        province=bill.province,
+    ), actor_id=user.id, individual=individual)
+    payments, bills_table = Payment.__table__, Bill.__table__
+    row = db.execute(insert(payments).values(
+        bill_id=bill.id, paid_on=paid_on, amount_fen=amount_fen, late_fee_fen=fee,
+        days_late=days, ledger_entry_id=posted.entry_id, recorded_at=utcnow(),
+    ).returning(*payments.c)).one()
+    db.execute(update(bills_table).where(bills_table.c.id == bill.id).values(status="paid"))
+    return Payment(**row._asdict())
 
 
-def late_fee_on(bill: Bill, paid_on: date) -> tuple[int, int]:
-    """The late fee due if the bill is paid on `paid_on`, and the days it is late."""
+def _reach(db: Session, user: User, bill: Any, permission: str) -> None:
+    """Refuse a bill outside the user's reach: its employer's, or its flexible worker's."""
+    if bill.employer_id is not None:
+        employer_for(db, user, bill.employer_id, permission)
+    else:
+        person_for(db, user, bill.person_id or 0, permission)
+
+
+def late_fee_on(bill: Any, paid_on: date) -> tuple[int, int]:
+    """The late fee due if the bill (a Bill, or a row with its columns) is paid on `paid_on`,
+    and the days it is late."""
     start = bill.deferred_until or bill.due_date
     days = max(0, (paid_on - start).days)
     rate = Policy.at(paid_on).value("collection.late_fee_rate")
     return int(late_fee(bill.amount_fen, days, late_fee_daily_rate=rate)), days
 
 
-def _payment_lines(bill: Bill, fee: int) -> list[tuple[str, int]]:
-    credits: dict[str, int] = defaultdict(int)
-    pooled: dict[str, int] = defaultdict(int)
-    for line in bill.lines:
-        if line.destination == "individual_account":
-            code = accounts.person(PERSONAL_ACCOUNT_OF_SCHEME[line.scheme], line.person_id)
-        else:
-            code = accounts.pool(line.scheme, bill.province)
-            pooled[code] += line.amount_fen
-        credits[code] += line.amount_fen
+POOL_COLUMNS: dict[str, tuple[str, ...]] = {
+    scheme: tuple(c for c, s, d in SHARES if (s, d) == (scheme, "pooled_fund"))
+    for scheme in dict.fromkeys(s for _, s, d in SHARES if d == "pooled_fund")
+}
+"""The contribution columns each pooled fund receives."""
+ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = {
+    account: tuple(c for c, s, d in SHARES
+                   if d == "individual_account" and PERSONAL_ACCOUNT_OF_SCHEME[s] == account)
+    for account in dict.fromkeys(PERSONAL_ACCOUNT_OF_SCHEME.values())
+}
+"""The contribution columns each individual account receives."""
+TOTALS = {**POOL_COLUMNS, **ACCOUNT_COLUMNS}
+"""A bill's totals a payment needs: per pooled fund and per individual account."""
+
+
+def _sum_of(columns: tuple[str, ...]) -> Any:
+    table = Contribution.__table__
+    expression = table.c[columns[0]]
+    for column in columns[1:]:
+        expression = expression + table.c[column]
+    return expression
+
+
+def _totals_of(bill_id: Any) -> list[Any]:
+    return [
+        select(func.coalesce(func.sum(_sum_of(columns)), 0))
+        .where(Contribution.__table__.c.bill_id == bill_id).scalar_subquery().label(name)
+        for name, columns in TOTALS.items()
+    ]
+
+
+def _bill_to_pay() -> Select[Any]:
+    bills_table, payments = Bill.__table__, Payment.__table__
+    attempts = (select(func.count()).where(payments.c.bill_id == bills_table.c.id)
+                .scalar_subquery().label("attempts"))
+    standing = (select(payments.c.id)
+                .where(payments.c.bill_id == bills_table.c.id, payments.c.reversed_at.is_(None))
+                .scalar_subquery().label("standing"))
+    return (select(bills_table, *_totals_of(bills_table.c.id), attempts, standing)
+            .where(bills_table.c.id == bindparam("bill_id")).with_for_update(of=bills_table))
+
+
+_BILL_TO_PAY = _bill_to_pay()
+"""A bill, locked, with its totals, how many payments it had and the one standing."""
+
+
+def payment_lines(
+    db: Session, bill: Bill, fee: int
+) -> tuple[list[tuple[str, int]], ledger.IndividualSource | None]:
+    """A payment's general lines — settlement debited, each pooled fund credited with its
+    shares and its part of the late fee (largest remainder) — and its person lines as a
+    source the ledger copies from the bill's contribution rows."""
+    totals = db.execute(select(*_totals_of(bill.id))).one()
+    return _payment_lines(bill, fee, dict(totals._mapping))
+
+
+def _payment_lines(
+    bill: Any, fee: int, total: dict[str, int]
+) -> tuple[list[tuple[str, int]], ledger.IndividualSource | None]:
+    pooled = {accounts.pool(scheme, bill.province): int(total[scheme])
+              for scheme in POOL_COLUMNS if total[scheme]}
+    codes = sorted(pooled)
+    credits = dict(pooled)
     if fee:
         # Late fees join the pooled funds, shared in proportion to what each was owed.
-        codes = sorted(pooled)
         for code, share in zip(codes, largest_remainder(fee, [pooled[c] for c in codes]),
                                strict=True):
             credits[code] += int(share)
     lines = [(accounts.settlement(bill.province), bill.amount_fen + fee)]
-    lines += [(code, -amount) for code, amount in sorted(credits.items()) if amount]
-    return lines
+    lines += [(code, -credits[code]) for code in codes if credits[code]]
+    account_totals = {account: -int(total[account]) for account in ACCOUNT_COLUMNS
+                      if total[account]}
+    if not account_totals:
+        return lines, None
+    table = Contribution.__table__
+    rows = union_all(*(
+        select(table.c.person_id, literal(account), -_sum_of(columns))
+        .where(table.c.bill_id == bill.id)
+        for account, columns in ACCOUNT_COLUMNS.items()
+    ))
+    return lines, ledger.IndividualSource(reference=f"bill:{bill.id}", select=rows,
+                                          totals=account_totals)
 
 
 def bills(
@@ -386,29 +462,29 @@ class ContributionRecord:
 def record(db: Session, user: User, person_id: int) -> ContributionRecord:
     person = person_for(db, user, person_id, "contribution.read")
     rows = db.execute(
-        select(Bill, BillLine, Employer.name)
-        .join(BillLine, BillLine.bill_id == Bill.id)
+        select(Bill, Contribution, Employer.name)
+        .join(Contribution, Contribution.bill_id == Bill.id)
         .join(Employer, Employer.id == Bill.employer_id, isouter=True)
-        .where(BillLine.person_id == person.id)
-        .order_by(Bill.month, Bill.id, BillLine.id)
+        .where(Contribution.person_id == person.id)
+        .order_by(Bill.month, Bill.id)
     ).all()
-    months: dict[tuple[str, int], RecordMonth] = {}
-    for bill, line, employer_name in rows:
-        key = (bill.month, bill.id)
-        if key not in months:
-            months[key] = RecordMonth(bill.month, employer_name or "flexible employment",
-                                      line.base_fen, {}, bill.status == "paid")
-        amounts = months[key].amounts
-        amounts[f"{line.scheme}.{line.payer}"] = (
-            amounts.get(f"{line.scheme}.{line.payer}", 0) + line.amount_fen
-        )
+    months: list[RecordMonth] = []
+    for bill, row, employer_name in rows:
+        amounts: dict[str, int] = {}
+        for column, scheme, payer, *_ in bill.terms:
+            if getattr(row, column):
+                amounts[f"{scheme}.{payer}"] = amounts.get(f"{scheme}.{payer}", 0) + getattr(
+                    row, column)
+        if amounts:  # a person enrolled in nothing that month has no record line
+            months.append(RecordMonth(bill.month, employer_name or "flexible employment",
+                                      row.base_fen, amounts, bill.status == "paid"))
     paid_pension_months = {
-        m.month for m in months.values()
+        m.month for m in months
         if m.paid and any(k.startswith("employee_pension.") for k in m.amounts)
     }
     return ContributionRecord(
         person_id=person.id,
-        months=list(months.values()),
+        months=months,
         pension_account_fen=ledger.balance(db, accounts.person("pension", person.id)),
         medical_account_fen=ledger.balance(db, accounts.person("medical", person.id)),
         contribution_months=len(paid_pension_months),
@@ -456,6 +532,7 @@ def resident_contribution(
         lines=[(accounts.settlement(province), tier_fen),
                (accounts.fiscal_subsidy(province), subsidy),
                (account, -(tier_fen + subsidy))],
+        province=province,
     ), actor_id=user.id)
     made = ResidentContribution(
         person_id=person.id, year=year, province=province, tier_fen=tier_fen,
@@ -476,30 +553,29 @@ def credit_interest(db: Session, user: User, year: int, region: str = "000000") 
     require(user, "contribution.bill")
     rate = Policy.at(date(year, 12, 31)).value("employee_pension.account.crediting_rate")
     start, end = date(year, 1, 1), date(year, 12, 31)
-    credited = 0
-    accounts_in_scope = (
-        select(LedgerAccount.id, LedgerAccount.code, Person.id.label("person_id"),
-               Person.residence_region)
-        .join(Person, LedgerAccount.code == literal("person:pension:") + cast(Person.id, String))
-        .where(Person.residence_region.startswith(scope_prefix(region)))
+    sub = IndividualAccountLine.__table__
+    in_scope = (
+        select(Person.id).where(Person.residence_region.startswith(scope_prefix(region)))
         .subquery()
     )
     done = set(db.scalars(select(LedgerEntry.idempotency_key).where(
         LedgerEntry.idempotency_key.startswith(f"interest-{year}-"))))
     # Every account's movements up to the year's end, summed by day: one query for the region.
     movements = db.execute(
-        select(accounts_in_scope.c.person_id, LedgerEntry.effective_date,
-               func.sum(LedgerLine.amount_fen))
-        .join(LedgerLine, LedgerLine.account_id == accounts_in_scope.c.id)
-        .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
-        .where(LedgerEntry.effective_date <= end)
-        .group_by(accounts_in_scope.c.person_id, LedgerEntry.effective_date)
+        select(sub.c.person_id, LedgerEntry.effective_date, func.sum(sub.c.amount_fen))
+        .join(LedgerEntry, LedgerEntry.id == sub.c.entry_id)
+        .where(sub.c.account == "pension", sub.c.person_id.in_(select(in_scope.c.id)),
+               LedgerEntry.effective_date <= end)
+        .group_by(sub.c.person_id, LedgerEntry.effective_date)
     ).all()
     owners = db.execute(
-        select(accounts_in_scope.c.person_id, accounts_in_scope.c.code,
-               accounts_in_scope.c.residence_region).order_by(accounts_in_scope.c.person_id)
+        select(Person.id, Person.residence_region)
+        .where(Person.residence_region.startswith(scope_prefix(region)),
+               select(sub.c.entry_id).where(sub.c.person_id == Person.id,
+                                            sub.c.account == "pension").exists())
+        .order_by(Person.id)
     ).all()
-    position = {person_id: i for i, (person_id, _, _) in enumerate(owners)}
+    position = {person_id: i for i, (person_id, _) in enumerate(owners)}
     opening = np.zeros(len(owners), dtype=np.int64)
     monthly = np.zeros((len(owners), 12), dtype=np.int64)
     for person_id, day, amount in movements:
@@ -510,15 +586,17 @@ def credit_interest(db: Session, user: User, year: int, region: str = "000000") 
             monthly[position[person_id], day.month - 1] -= int(amount)
     interest = account_interest(opening, monthly, crediting_rate=rate)
     credited = 0
-    for (person_id, code, residence), due in zip(owners, interest.tolist(), strict=True):
+    for (person_id, residence), due in zip(owners, interest.tolist(), strict=True):
         key = f"interest-{year}-{person_id}"
         if key in done or due <= 0:
             continue
+        province = residence[:2] + "0000"
         ledger.post(db, ledger.PostingRequest(
             idempotency_key=key, kind="interest", memo=f"{year} interest at {rate:.2%}",
             effective_date=end,
-            lines=[(accounts.pool("employee_pension", residence[:2] + "0000"), due),
-                   (code, -due)],
+            lines=[(accounts.pool("employee_pension", province), due),
+                   (accounts.person("pension", person_id), -due)],
+            province=province,
         ), actor_id=user.id)
         credited += 1
     return credited

@@ -4,7 +4,8 @@ Every account is named by a code whose first part is its kind and whose last par
 owner (a province, a person, an employer, a transfer's reference):
 
     pool:employee_pension:440000    a province's pooled fund for one scheme
-    person:pension:17               a person's individual pension account
+    person:pension:17               a person's individual pension account (subsidiary ledger)
+    individual:pension:440000       a province's control account for individual pension accounts
     employer:receivable:5           what an employer owes
     settlement:510000               cash a province holds at its banks
     central:adjustment              the central adjustment fund
@@ -15,6 +16,11 @@ two accounts with the same kind always behave the same way (TigerBeetle's accoun
 
 This module parses codes without touching the database; `service.open_account` also checks that
 the person or employer a code names exists.
+
+Individual accounts are a subsidiary ledger (docs/ledger.md): a posting names
+`person:<account>:<id>` as before, and the ledger writes the person's line to the sub-ledger
+and one aggregated line per account to the control account `individual:<account>:<province>`
+of the entry's province. Control accounts are never named in a posting request.
 """
 
 from __future__ import annotations
@@ -62,6 +68,8 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind("pool", Side.credit, False, "a province's pooled fund for one scheme"),
         Kind("person", Side.credit, False, "a person's individual account (money held for them)"),
+        Kind("individual", Side.credit, False, "a province's control account for one kind of "
+             "individual account: the sum of the persons' sub-ledger lines posted there"),
         Kind("person_receivable", Side.debit, True, "what a person owes (flexible employment)"),
         Kind("employer_receivable", Side.debit, True, "what an employer owes"),
         Kind("settlement", Side.debit, True, "cash a province receives and pays through banks"),
@@ -115,6 +123,11 @@ def person(account: str, person_id: int) -> str:
     return f"person:{account}:{person_id}"
 
 
+def individual(account: str, province: str) -> str:
+    """The control account of `province` for the individual accounts of kind `account`."""
+    return f"individual:{account}:{province}"
+
+
 def person_receivable(person_id: int) -> str:
     return f"person:receivable:{person_id}"
 
@@ -161,6 +174,20 @@ def hospital_payable(hospital_id: int) -> str:
 # -- parsing ---------------------------------------------------------------------------------
 
 
+def province(value: object, field: str = "province") -> str:
+    """A province code (e.g. 440000), or InputError naming `field`."""
+    if not isinstance(value, str):
+        raise InputError(field, "must be a province code such as 440000")
+    try:
+        region = get_region(value)
+    except InputError as bad:
+        raise InputError(field, bad.reason) from None
+    if region.level != "province":
+        raise InputError(field, f"{value} is a {region.level}, not a province "
+                                f"({value[:2]}0000)")
+    return value
+
+
 def _province(value: str, field: str) -> str:
     try:
         region = get_region(value)
@@ -191,6 +218,11 @@ def parse(code: object, field: str = "account") -> AccountCode:
             if scheme not in SCHEMES:
                 raise InputError(field, f"unknown scheme {scheme!r}; one of {', '.join(SCHEMES)}")
             return AccountCode(code, KINDS["pool"], region=_province(province, field))
+        case "individual", [account, province]:
+            if account not in PERSONAL_ACCOUNTS:
+                raise InputError(field, f"unknown personal account {account!r}; one of "
+                                        f"{', '.join(PERSONAL_ACCOUNTS)}")
+            return AccountCode(code, KINDS["individual"], region=_province(province, field))
         case "person", ["receivable", pid]:
             return AccountCode(code, KINDS["person_receivable"],
                                person_id=_id(pid, field, "the person id"))

@@ -40,6 +40,7 @@ def post_entry(
             idempotency_key=idempotency_key, kind=data.kind, memo=data.memo,
             effective_date=data.effective_date,
             lines=[(line.account, line.amount_fen) for line in data.lines],
+            province=data.province,
         ),
         actor_id=user.id,
     )

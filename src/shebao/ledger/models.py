@@ -69,6 +69,8 @@ class LedgerEntry(Base):
         BigId, ForeignKey("ledger_entries.id"), unique=True, default=None
     )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # the province whose control accounts carry the entry's person lines (None: it has none)
+    province: Mapped[str | None] = mapped_column(String(6), default=None)
 
     lines: Mapped[list[LedgerLine]] = relationship(
         back_populates="entry", order_by="LedgerLine.id", lazy="selectin"
@@ -89,3 +91,29 @@ class LedgerLine(Base):
 
     entry: Mapped[LedgerEntry] = relationship(back_populates="lines")
     account: Mapped[LedgerAccount] = relationship(lazy="joined")
+
+
+class IndividualAccountLine(Base):
+    """The subsidiary ledger: one person's movement on one individual account in one entry.
+
+    The general ledger holds one control line per (entry, account kind) on the entry's
+    province's `individual:<account>:<province>` account; the person lines of the entry sum to
+    it exactly. A person has no cached balance: it is the sum of their lines, read through the
+    (person_id, account, entry_id) index. No foreign keys on purpose: a month-end run writes
+    millions of these rows, and PostgreSQL checks a foreign key one row at a time; `check`
+    verifies the references set-wise instead. Append-only, like the ledger's lines.
+    """
+
+    __tablename__ = "individual_account_lines"
+    __table_args__ = (
+        CheckConstraint("amount_fen <> 0", name="nonzero_amount"),
+        Index("ix_individual_account_lines_person", "person_id", "account", "entry_id"),
+    )
+
+    entry_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # pension, medical, ...: compared bytewise (collation "C" on PostgreSQL), which keeps the
+    # two indexes cheap to build when a month-end run adds millions of lines
+    account: Mapped[str] = mapped_column(
+        String(16).with_variant(String(16, collation="C"), "postgresql"), primary_key=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit > 0, credit < 0

@@ -29,6 +29,10 @@ class EntryIn(BaseModel):
     memo: str = Field(default="", max_length=500)
     effective_date: date
     lines: list[LineIn] = Field(max_length=500)
+    province: str | None = Field(
+        default=None, max_length=6, examples=["440000"],
+        description="required when a line names a person's account: the province whose "
+                    "control accounts carry it")
 
 
 class ReverseIn(BaseModel):

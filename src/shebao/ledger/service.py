@@ -9,6 +9,10 @@ Rules every posting obeys (docs/ledger.md):
   request returns the first result without posting again; the same key with a different
   request is refused.
 - A correction is a reversal: a new entry mirroring the original, at most one per entry.
+- Persons' own accounts are a subsidiary ledger (`individual_account_lines`): a request's
+  person lines are netted per person and account and written there, and their sum per account
+  goes to the control account `individual:<account>:<province>` of the request's province.
+  A person has no cached balance; debits lock the person's row and are refused below zero.
 - One posting is one database transaction (the caller's session): the entry, its lines and the
   accounts' cached balances are written together inside a savepoint, so a failure part-way
   leaves nothing behind.
@@ -27,11 +31,12 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -41,13 +46,19 @@ from shebao.auth.models import Role, User
 from shebao.db.base import utcnow
 from shebao.errors import InputError
 from shebao.ledger import accounts
-from shebao.ledger.models import LedgerAccount, LedgerEntry, LedgerLine
+from shebao.ledger.models import (
+    BigId,
+    IndividualAccountLine,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerLine,
+)
 from shebao.registry.models import Employer, Person
 from shebao.registry.regions import NATION
 
 MAX_LINES = 200_000
-"""Most lines in one entry: an employer's monthly payment credits two accounts per employee,
-and a declaration holds up to 200,000 employees."""
+"""Most lines in one request. A contribution payment sends a few: its persons' lines come from
+the bill's rows through an `IndividualSource`, whatever the employer's size."""
 MAX_LINE_FEN = 10**16
 """Largest amount of one line: 100 trillion yuan."""
 MAX_STATEMENT = 500
@@ -66,6 +77,9 @@ class PostingRequest:
     memo: str = ""
     effective_date: date
     lines: Sequence[tuple[str, int]]
+    province: str | None = None
+    """The province whose control accounts carry the lines naming persons' accounts; required
+    when there are any (a move between provinces is two entries through a transit account)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,7 @@ class PostingResult:
     reverses_entry_id: int | None = None
     replayed: bool = False
     """True when the key had been posted before and this is the stored first result."""
+    province: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +151,9 @@ def _check_date(value: object, field_name: str = "effective_date") -> date:
     return value
 
 
-def _validate(request: PostingRequest) -> list[tuple[accounts.AccountCode, int]]:
+def _validate(
+    request: PostingRequest, individual_total: int = 0
+) -> list[tuple[accounts.AccountCode, int]]:
     _check_key(request.idempotency_key)
     if not isinstance(request.kind, str) or not _KIND.fullmatch(request.kind):
         raise InputError("kind", "must be 1 to 32 lower-case letters, digits, '_' or '.'")
@@ -156,6 +173,9 @@ def _validate(request: PostingRequest) -> list[tuple[accounts.AccountCode, int]]
         except (TypeError, ValueError):
             raise InputError(f"lines.{i}", "must be (account, amount_fen)") from None
         account = accounts.parse(code, f"lines.{i}.account")
+        if account.kind.name == "individual":
+            raise InputError(f"lines.{i}.account", "is a control account, moved only through "
+                                                  "the persons' accounts (person:<account>:<id>)")
         if not isinstance(amount, int) or isinstance(amount, bool):
             raise InputError(f"lines.{i}.amount_fen", "must be a whole number of fen")
         if amount == 0:
@@ -163,25 +183,37 @@ def _validate(request: PostingRequest) -> list[tuple[accounts.AccountCode, int]]
         if abs(amount) > MAX_LINE_FEN:
             raise InputError(f"lines.{i}.amount_fen", f"must be at most {MAX_LINE_FEN} fen")
         parsed.append((account, amount))
-    if len(parsed) < 2:
+    if len(parsed) + (1 if individual_total else 0) < 2:
         raise InputError("lines", "an entry needs at least one debit and one credit")
-    total = sum(amount for _, amount in parsed)
+    total = sum(amount for _, amount in parsed) + individual_total
     if total != 0:
         debits = sum(a for _, a in parsed if a > 0)
         credits = -sum(a for _, a in parsed if a < 0)
         raise InputError("lines", f"debits ({debits} fen) and credits ({credits} fen) do not "
                                   f"balance: the lines sum to {total} fen, not 0")
+    if request.province is not None:
+        accounts.province(request.province)
+    elif individual_total or any(spec.kind.name == "person" for spec, _ in parsed):
+        raise InputError("province", "is required when a line names a person's account: the "
+                                     "province whose control accounts carry it")
     return parsed
 
 
-def request_hash(request: PostingRequest) -> str:
-    """sha256 of the request's canonical JSON: what "the same request" means for a key."""
-    return _hash({
+def request_hash(request: PostingRequest, individual: str | None = None) -> str:
+    """sha256 of the request's canonical JSON: what "the same request" means for a key.
+
+    `individual` is the reference of the person lines' source, if they come from one."""
+    body: dict[str, object] = {
         "kind": request.kind,
         "memo": request.memo,
         "effective_date": request.effective_date.isoformat(),
         "lines": [[code, amount] for code, amount in request.lines],
-    })
+    }
+    if request.province is not None:
+        body["province"] = request.province
+    if individual is not None:
+        body["individual"] = individual
+    return _hash(body)
 
 
 def _hash(body: dict[str, object]) -> str:
@@ -246,9 +278,17 @@ def open_account(db: Session, code: str) -> LedgerAccount:
     """The account named `code`, opened (created with balance 0) on first use.
 
     The kind, normal side and whether it may go negative follow from the code; a code naming
-    a person or an employer that does not exist is refused.
+    a person or an employer that does not exist is refused. A person's individual account
+    lives in the sub-ledger and has no row of its own: it is returned unsaved, with its
+    balance.
     """
     spec = accounts.parse(code)
+    if _is_individual(spec):
+        _check_owners(db, [spec], {spec.code: "account"})
+        return LedgerAccount(code=spec.code, kind=spec.kind.name,
+                             normal_side=spec.normal_side.value,
+                             allow_negative=spec.allow_negative,
+                             balance_fen=-_person_total(db, spec), line_count=0)
     _open(db, {spec.code: spec}, {spec.code: "account"})
     account = db.scalar(select(LedgerAccount).where(LedgerAccount.code == spec.code))
     assert account is not None
@@ -268,12 +308,98 @@ def _lock(db: Session, codes: Sequence[str]) -> dict[str, LedgerAccount]:
 
 
 def _update_balance(account: LedgerAccount, delta_fen: int, lines: int) -> None:
-    """Apply an entry's signed sum on one account (debit > 0) to its cached balance."""
-    account.balance_fen += account.sign * delta_fen
-    account.line_count += lines
+    """Apply an entry's signed sum on one account (debit > 0) to the locked object, as already
+    stored: one executemany writes every account's new balance (no unit-of-work flush)."""
+    set_committed_value(account, "balance_fen", account.balance_fen + account.sign * delta_fen)
+    set_committed_value(account, "line_count", account.line_count + lines)
 
 
 # -- posting ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndividualSource:
+    """Person lines read by the database instead of sent in the request.
+
+    `select` yields (person_id, account, amount_fen) rows — e.g. a bill's contribution rows —
+    that the ledger copies into the sub-ledger with one INSERT ... SELECT; `totals` is their
+    signed sum per account, which the ledger posts to the control accounts and checks against
+    what was inserted. `reference` names the source in the request hash (the rows themselves
+    are fixed by it, e.g. "bill:17": a bill's rows never change).
+    """
+
+    reference: str
+    select: Select[Any]
+    totals: dict[str, int]
+
+
+PersonLine = tuple[int, str, int]
+"""(person_id, account, amount_fen) of the sub-ledger: debit > 0, credit < 0."""
+
+
+def _personal(
+    lines: list[tuple[accounts.AccountCode, int]], field_of: Callable[[int], str]
+) -> tuple[list[tuple[accounts.AccountCode, int]], list[PersonLine], dict[int, str]]:
+    """The general lines (in order), the person lines netted per (account, person), and the
+    field of each person's first line."""
+    general: list[tuple[accounts.AccountCode, int]] = []
+    personal: dict[tuple[str, int], int] = defaultdict(int)
+    fields: dict[int, str] = {}
+    for i, (spec, amount) in enumerate(lines):
+        if spec.kind.name == "person" and spec.person_id is not None:
+            personal[(spec.code.split(":")[1], spec.person_id)] += amount
+            fields.setdefault(spec.person_id, field_of(i))
+        else:
+            general.append((spec, amount))
+    rows = [(pid, account, amount) for (account, pid), amount in sorted(personal.items())
+            if amount]
+    return general, rows, fields
+
+
+def _chunks(ids: Sequence[int], size: int = 900) -> Iterator[list[int]]:
+    """Id lists short enough for SQLite's bound-parameter limit."""
+    for start in range(0, len(ids), size):
+        yield list(ids[start:start + size])
+
+
+def _check_persons(db: Session, rows: list[PersonLine], fields: dict[int, str]) -> None:
+    """Refuse person lines of persons that do not exist (the sub-ledger has no foreign key)."""
+    ids = sorted({pid for pid, _, _ in rows})
+    found: set[int] = set()
+    for chunk in _chunks(ids):
+        found.update(db.scalars(select(Person.id).where(Person.id.in_(chunk))))
+    for pid in ids:
+        if pid not in found:
+            raise InputError(fields[pid], f"no person with id {pid}")
+
+
+def _lock_persons(db: Session, ids: Select[Any] | list[int]) -> None:
+    """Lock the persons whose accounts an entry debits (PostgreSQL; SQLite's write transaction
+    already excludes other writers), in id order, before their balances are read."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    query = select(Person.id).order_by(Person.id).with_for_update(key_share=True)
+    if isinstance(ids, list):
+        for chunk in _chunks(sorted(ids), 10_000):
+            db.execute(query.where(Person.id.in_(chunk)))
+    else:
+        db.execute(query.where(Person.id.in_(ids)))
+
+
+def _overdrawn(db: Session, entry_id: int) -> tuple[int, str, int] | None:
+    """A person's account this entry debits that is now below zero: (person, account,
+    balance), or None. Runs after the entry's sub-ledger lines are written, under the locks."""
+    sub, other = IndividualAccountLine.__table__.alias("s"), IndividualAccountLine.__table__
+    row = db.execute(
+        select(sub.c.person_id, sub.c.account, -func.sum(other.c.amount_fen))
+        .join(other, (other.c.person_id == sub.c.person_id) & (other.c.account == sub.c.account))
+        .where(sub.c.entry_id == entry_id, sub.c.amount_fen > 0)
+        .group_by(sub.c.person_id, sub.c.account)
+        .having(func.sum(other.c.amount_fen) > 0)
+        .order_by(sub.c.account, sub.c.person_id)
+        .limit(1)
+    ).first()
+    return (int(row[0]), str(row[1]), int(row[2])) if row else None
 
 
 def _write(
@@ -288,23 +414,52 @@ def _write(
     field_of: Callable[[int], str],
     actor_id: int | None,
     reverses: int | None = None,
+    province: str | None = None,
+    source: IndividualSource | None = None,
 ) -> PostingResult:
+    general, person_rows, person_fields = _personal(lines, field_of)
+    if source is not None:
+        control = {a: t for a, t in source.totals.items() if t}
+    else:
+        control = defaultdict(int)
+        for _, account, amount in person_rows:
+            control[account] += amount
+        if person_rows:
+            _check_persons(db, person_rows, person_fields)
+    personal_field = next(iter(person_fields.values()),
+                          "entry_id" if reverses is not None else "lines")
+    if not general and not person_rows and source is None:
+        raise InputError("lines", "the lines cancel out on each account: nothing would move")
+    ledger_lines = list(general)
+    for account, total in sorted(control.items()):
+        if total:
+            assert province is not None  # _validate requires it with person lines
+            ledger_lines.append((accounts.parse(accounts.individual(account, province)), total))
+
+    # Debited persons first (their balances are checked under the lock), then the accounts.
+    debited = [pid for pid, _, amount in person_rows if amount > 0]
+    if debited:
+        _lock_persons(db, debited)
+    elif source is not None and any(t > 0 for t in control.values()):
+        rows = source.select.subquery()
+        _lock_persons(db, select(rows.c[0]).where(rows.c[2] > 0))
+
     specs: dict[str, accounts.AccountCode] = {}
     fields: dict[str, str] = {}
-    for i, (spec, _) in enumerate(lines):
+    for i, (spec, _) in enumerate(ledger_lines):
         specs.setdefault(spec.code, spec)
-        fields.setdefault(spec.code, field_of(i))
+        fields.setdefault(spec.code, field_of(i) if i < len(general) else personal_field)
     # Most postings touch accounts that exist: lock them at once, and open the missing ones
     # (then lock those too) only when there are any.
     codes = sorted(specs)
-    locked = _lock(db, codes)
+    locked = _lock(db, codes) if codes else {}
     if len(locked) < len(codes):
         _open(db, specs, fields, existing=set(locked))
         locked = _lock(db, codes)
 
     deltas: dict[str, int] = defaultdict(int)
     counts: Counter[str] = Counter()
-    for spec, amount in lines:
+    for spec, amount in ledger_lines:
         deltas[spec.code] += amount
         counts[spec.code] += 1
     for code, delta in deltas.items():
@@ -321,34 +476,88 @@ def _write(
         insert(LedgerEntry.__table__).values(
             idempotency_key=key, request_hash=digest, kind=kind, memo=memo,
             effective_date=effective_date, posted_at=posted_at, reverses_entry_id=reverses,
-            actor_id=actor_id,
+            actor_id=actor_id, province=province if (person_rows or control) else None,
         ).returning(LedgerEntry.__table__.c.id)
     ).scalar_one()
-    # One executemany for the lines: an entry of a large bill has thousands of them.
-    db.execute(insert(LedgerLine), [
-        {"entry_id": entry_id, "account_id": locked[spec.code].id, "amount_fen": amount}
-        for spec, amount in lines
-    ])
+    if ledger_lines:
+        # One executemany for the general lines (a manual entry may have many).
+        db.execute(insert(LedgerLine), [
+            {"entry_id": entry_id, "account_id": locked[spec.code].id, "amount_fen": amount}
+            for spec, amount in ledger_lines
+        ])
+    if source is not None:
+        person_rows = _copy_individual(db, entry_id, source, control)
+    elif person_rows:
+        db.execute(insert(IndividualAccountLine.__table__), [
+            {"entry_id": entry_id, "person_id": pid, "account": account, "amount_fen": amount}
+            for pid, account, amount in person_rows
+        ])
+    if debited or any(t > 0 for t in control.values()):
+        overdrawn = _overdrawn(db, entry_id)
+        if overdrawn is not None:
+            pid, account, left = overdrawn
+            raise InputError(person_fields.get(pid, personal_field),
+                             f"would take {accounts.person(account, pid)} below zero: this "
+                             f"entry leaves {left} fen")
     # The cached balances, one executemany; the locked objects are told their new values.
     for code, delta in deltas.items():
         _update_balance(locked[code], delta, counts[code])
     accounts_table = LedgerAccount.__table__
-    db.execute(
-        update(accounts_table).where(accounts_table.c.id == bindparam("account_id"))
-        .values(balance_fen=bindparam("new_balance"), line_count=bindparam("new_count")),
-        [{"account_id": locked[code].id, "new_balance": locked[code].balance_fen,
-          "new_count": locked[code].line_count} for code in deltas],
-    )
-    for code in deltas:
-        for name in ("balance_fen", "line_count"):
-            set_committed_value(locked[code], name, getattr(locked[code], name))
-    # The result from what was just written (the lines in the order inserted, as a replay
-    # reads them back), without reading it again.
+    if deltas:
+        db.execute(
+            update(accounts_table).where(accounts_table.c.id == bindparam("account_id"))
+            .values(balance_fen=bindparam("new_balance"), line_count=bindparam("new_count")),
+            [{"account_id": locked[code].id, "new_balance": locked[code].balance_fen,
+              "new_count": locked[code].line_count} for code in deltas],
+        )
+    # The result from what was just written (as a replay reads it back), without reading it
+    # again.
     return PostingResult(
         entry_id=entry_id, idempotency_key=key, kind=kind, memo=memo,
         effective_date=effective_date, posted_at=posted_at,
-        lines=tuple(PostedLine(spec.code, amount) for spec, amount in lines),
-        reverses_entry_id=reverses, replayed=False,
+        lines=_result_lines([(spec.code, amount) for spec, amount in general], person_rows),
+        reverses_entry_id=reverses, replayed=False, province=province,
+    )
+
+
+def _copy_individual(
+    db: Session, entry_id: int, source: IndividualSource, control: dict[str, int]
+) -> list[PersonLine]:
+    """Copy a source's person lines into the sub-ledger with one INSERT ... SELECT; refuse
+    (AssertionError, the savepoint rolls back) unless they sum to the control lines."""
+    table = IndividualAccountLine.__table__
+    rows_of = source.select.subquery()
+    written = db.execute(insert(table).from_select(
+        ["entry_id", "person_id", "account", "amount_fen"],
+        select(literal(entry_id, BigId), rows_of.c[0], rows_of.c[1], rows_of.c[2])
+        .where(rows_of.c[2] != 0),
+    ).returning(table.c.person_id, table.c.account, table.c.amount_fen)).all()
+    sums: dict[str, int] = defaultdict(int)
+    for _, account, amount in written:
+        sums[account] += amount
+    if sums != control:
+        raise AssertionError(f"entry {entry_id}: the source's person lines sum to "
+                             f"{dict(sums)}, not to the control lines {control}")
+    return sorted(((int(p), str(a), int(x)) for p, a, x in written),
+                  key=lambda row: (row[1], row[0]))
+
+
+def _individual_lines(db: Session, entry_id: int) -> list[PersonLine]:
+    table = IndividualAccountLine.__table__
+    return [(int(p), str(a), int(x)) for p, a, x in db.execute(
+        select(table.c.person_id, table.c.account, table.c.amount_fen)
+        .where(table.c.entry_id == entry_id)
+        .order_by(table.c.account, table.c.person_id))]
+
+
+def _result_lines(general: list[tuple[str, int]], persons: list[PersonLine]
+                  ) -> tuple[PostedLine, ...]:
+    """An entry's lines as its poster sees them: the general lines other than control lines,
+    in order, then the person lines by account and person."""
+    return tuple(
+        [PostedLine(code, amount) for code, amount in general
+         if not code.startswith("individual:")]
+        + [PostedLine(accounts.person(account, pid), amount) for pid, account, amount in persons]
     )
 
 
@@ -364,18 +573,21 @@ def _by_key(db: Session, key: str) -> LedgerEntry | None:
     )
 
 
-def _result(db: Session, entry: LedgerEntry, replayed: bool) -> PostingResult:
-    rows = db.execute(
+def _general_lines(db: Session, entry_id: int) -> list[tuple[str, int]]:
+    return [(code, int(amount)) for code, amount in db.execute(
         select(LedgerAccount.code, LedgerLine.amount_fen)
         .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
-        .where(LedgerLine.entry_id == entry.id)
+        .where(LedgerLine.entry_id == entry_id)
         .order_by(LedgerLine.id)
-    )
+    )]
+
+
+def _result(db: Session, entry: LedgerEntry, replayed: bool) -> PostingResult:
     return PostingResult(
         entry_id=entry.id, idempotency_key=entry.idempotency_key, kind=entry.kind,
         memo=entry.memo, effective_date=entry.effective_date, posted_at=_utc(entry.posted_at),
-        lines=tuple(PostedLine(code, amount) for code, amount in rows),
-        reverses_entry_id=entry.reverses_entry_id, replayed=replayed,
+        lines=_result_lines(_general_lines(db, entry.id), _individual_lines(db, entry.id)),
+        reverses_entry_id=entry.reverses_entry_id, replayed=replayed, province=entry.province,
     )
 
 
@@ -411,21 +623,30 @@ def _post_once_or_replay(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def post(db: Session, request: PostingRequest, actor_id: int | None = None) -> PostingResult:
+def post(
+    db: Session, request: PostingRequest, actor_id: int | None = None,
+    individual: IndividualSource | None = None,
+) -> PostingResult:
     """Post one balanced entry, or return the first result for a key already posted.
+
+    Lines naming a person's account go to the sub-ledger, and their sum per account to the
+    control account of `request.province`. `individual` adds person lines that the database
+    reads from a table (a bill's contribution rows) instead of the request; the request's
+    lines then balance with the source's totals.
 
     Raises InputError naming the field for a malformed request, an unknown account, an account
     that would go below zero, or a key already used for a different request. Writes in the
     caller's transaction; the caller commits.
     """
-    lines = _validate(request)
-    digest = request_hash(request)
+    lines = _validate(request, sum(individual.totals.values()) if individual else 0)
+    digest = request_hash(request, individual.reference if individual else None)
     return _post_once_or_replay(
         db, request.idempotency_key, digest,
         lambda: _write(
             db, key=request.idempotency_key, digest=digest, kind=request.kind,
             memo=request.memo, effective_date=request.effective_date, lines=lines,
             field_of=lambda i: f"lines.{i}.account", actor_id=actor_id,
+            province=request.province, source=individual,
         ),
     )
 
@@ -469,17 +690,26 @@ def reverse(
             raise InputError("entry_id", f"entry {entry_id} is a reversal; post the original "
                                          "movement again instead of reversing a reversal")
         already_reversed()
-        rows = db.execute(
-            select(LedgerAccount.code, LedgerLine.amount_fen)
-            .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
-            .where(LedgerLine.entry_id == entry_id)
-            .order_by(LedgerLine.id)
-        ).all()
-        lines = [(accounts.parse(code), -amount) for code, amount in rows]
+        # The general lines mirrored as they are; the person lines copied negated in the
+        # database (a large employer's payment has hundreds of thousands), and the control
+        # lines recomputed from them, which mirrors the original's.
+        lines = [(accounts.parse(code), -amount) for code, amount in
+                 _general_lines(db, entry_id) if not code.startswith("individual:")]
+        table = IndividualAccountLine.__table__
+        totals = {account: -int(total) for account, total in db.execute(
+            select(table.c.account, func.sum(table.c.amount_fen))
+            .where(table.c.entry_id == entry_id).group_by(table.c.account))}
+        source = IndividualSource(
+            reference=f"reversal:{entry_id}",
+            select=select(table.c.person_id, table.c.account, -table.c.amount_fen)
+            .where(table.c.entry_id == entry_id),
+            totals=totals,
+        ) if totals else None
         return _write(
             db, key=idempotency_key, digest=digest, kind=REVERSAL, memo=memo,
             effective_date=effective_date or date.today(), lines=lines,
             field_of=lambda _i: "entry_id", actor_id=actor_id, reverses=entry_id,
+            province=original.province, source=source,
         )
 
     return _post_once_or_replay(db, idempotency_key, digest, write, already_reversed)
@@ -513,12 +743,29 @@ def require_reach(db: Session, user: User, code: str) -> accounts.AccountCode:
 # -- balances and statements ----------------------------------------------------------------
 
 
+def _person_total(db: Session, spec: accounts.AccountCode) -> int:
+    """The signed sum of a person account's sub-ledger lines (debit > 0)."""
+    table = IndividualAccountLine.__table__
+    return int(db.scalar(
+        select(func.coalesce(func.sum(table.c.amount_fen), 0))
+        .where(table.c.person_id == spec.person_id,
+               table.c.account == spec.code.split(":")[1])
+    ) or 0)
+
+
+def _is_individual(spec: accounts.AccountCode) -> bool:
+    return spec.kind.name == "person" and spec.person_id is not None
+
+
 def balance(db: Session, code: str) -> int:
     """The balance of `code` in fen, in its normal sense (a fund holding 100 yuan: 10000).
 
-    An account never posted to has balance 0; a malformed code is refused.
+    An account never posted to has balance 0; a malformed code is refused. A person's
+    individual account is the sum of its sub-ledger lines.
     """
     spec = accounts.parse(code)
+    if _is_individual(spec):
+        return -_person_total(db, spec)
     found = db.scalar(select(LedgerAccount.balance_fen).where(LedgerAccount.code == spec.code))
     return int(found or 0)
 
@@ -526,6 +773,8 @@ def balance(db: Session, code: str) -> int:
 def replayed_balance(db: Session, code: str) -> int:
     """The balance recomputed from the account's lines, ignoring the cached balance."""
     spec = accounts.parse(code)
+    if _is_individual(spec):
+        return -_person_total(db, spec)
     total = db.scalar(
         select(func.coalesce(func.sum(LedgerLine.amount_fen), 0))
         .join(LedgerAccount, LedgerLine.account_id == LedgerAccount.id)
@@ -537,10 +786,15 @@ def replayed_balance(db: Session, code: str) -> int:
 def statement(
     db: Session, code: str, limit: int = 50, before_id: int | None = None
 ) -> Statement:
-    """The account's balance and its lines, newest first; page on with `before_id`."""
+    """The account's balance and its lines, newest first; page on with `before_id`.
+
+    A person's individual account lists its sub-ledger lines; their `line_id` is the entry's
+    id (a person has one line per account in an entry)."""
     spec = accounts.parse(code)
     if not isinstance(limit, int) or not 1 <= limit <= MAX_STATEMENT:
         raise InputError("limit", f"must be between 1 and {MAX_STATEMENT}")
+    if _is_individual(spec):
+        return _person_statement(db, spec, limit, before_id)
     account = db.scalar(select(LedgerAccount).where(LedgerAccount.code == spec.code))
     if account is None:
         return Statement(spec.code, spec.kind.name, spec.normal_side.value, spec.allow_negative,
@@ -568,6 +822,36 @@ def statement(
                      account.balance_fen, opened=True, lines=lines)
 
 
+def _person_statement(
+    db: Session, spec: accounts.AccountCode, limit: int, before_id: int | None
+) -> Statement:
+    table = IndividualAccountLine.__table__
+    query = (
+        select(table.c.amount_fen, LedgerEntry)
+        .join(LedgerEntry, LedgerEntry.id == table.c.entry_id)
+        .where(table.c.person_id == spec.person_id, table.c.account == spec.code.split(":")[1])
+        .order_by(table.c.entry_id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(table.c.entry_id < before_id)
+    lines = [
+        StatementLine(
+            line_id=entry.id, entry_id=entry.id, kind=entry.kind, memo=entry.memo,
+            effective_date=entry.effective_date, posted_at=_utc(entry.posted_at),
+            amount_fen=-amount, side="debit" if amount > 0 else "credit",
+            reverses_entry_id=entry.reverses_entry_id,
+        )
+        for amount, entry in db.execute(query)
+    ]
+    opened = bool(lines) or db.scalar(
+        select(table.c.entry_id).where(table.c.person_id == spec.person_id,
+                                       table.c.account == spec.code.split(":")[1]).limit(1)
+    ) is not None
+    return Statement(spec.code, spec.kind.name, spec.normal_side.value, spec.allow_negative,
+                     -_person_total(db, spec), opened=opened, lines=lines)
+
+
 # -- invariants ------------------------------------------------------------------------------
 
 
@@ -576,6 +860,8 @@ class Totals:
     entries: int
     lines: int
     accounts: int
+    individual_lines: int = 0
+    """Lines of the sub-ledger of individual accounts."""
 
 
 def totals(db: Session) -> Totals:
@@ -583,6 +869,8 @@ def totals(db: Session) -> Totals:
         entries=db.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
         lines=db.scalar(select(func.count()).select_from(LedgerLine)) or 0,
         accounts=db.scalar(select(func.count()).select_from(LedgerAccount)) or 0,
+        individual_lines=db.scalar(
+            select(func.count()).select_from(IndividualAccountLine)) or 0,
     )
 
 
@@ -599,9 +887,11 @@ def check(db: Session) -> list[str]:
     for entry_id, total in unbalanced:
         problems.append(f"entry {entry_id}: its lines sum to {int(total)} fen, not 0")
 
+    sub = IndividualAccountLine.__table__
     lineless = db.scalars(
         select(LedgerEntry.id)
-        .where(~select(LedgerLine.id).where(LedgerLine.entry_id == LedgerEntry.id).exists())
+        .where(~select(LedgerLine.id).where(LedgerLine.entry_id == LedgerEntry.id).exists(),
+               ~select(sub.c.entry_id).where(sub.c.entry_id == LedgerEntry.id).exists())
         .order_by(LedgerEntry.id)
     )
     for entry_id in lineless:
@@ -639,6 +929,84 @@ def check(db: Session) -> list[str]:
         problems.extend(_account_problems(account, int(total or 0), int(count or 0)))
 
     problems.extend(_reversal_problems(db))
+    problems.extend(_individual_problems(db))
+    return problems
+
+
+def _individual_problems(db: Session) -> list[str]:
+    """The sub-ledger against its control accounts: per entry, per control account, per person.
+
+    Every entry's person lines sum, per account, to its control line on that account in the
+    entry's province (and an entry has no other control lines); each control account's
+    balance is the sum of the person lines posted to its province; nobody's account is below
+    zero; every line names an existing entry and person (the table has no foreign keys).
+    """
+    problems: list[str] = []
+    sub = IndividualAccountLine.__table__
+    persons: dict[tuple[int, str], int] = {
+        (int(e), str(a)): int(t) for e, a, t in db.execute(
+            select(sub.c.entry_id, sub.c.account, func.sum(sub.c.amount_fen))
+            .group_by(sub.c.entry_id, sub.c.account))
+    }
+    provinces: dict[int, str | None] = {
+        int(e): p for e, p in db.execute(
+            select(LedgerEntry.id, LedgerEntry.province)
+            .where(LedgerEntry.id.in_(select(sub.c.entry_id).distinct())
+                   | LedgerEntry.province.is_not(None)))
+    }
+    control: dict[tuple[int, str], int] = defaultdict(int)
+    for entry_id, code, total in db.execute(
+        select(LedgerLine.entry_id, LedgerAccount.code, func.sum(LedgerLine.amount_fen))
+        .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+        .where(LedgerAccount.kind == "individual")
+        .group_by(LedgerLine.entry_id, LedgerAccount.code)
+    ):
+        _, account, province = code.split(":")
+        if provinces.get(entry_id) != province:
+            problems.append(f"entry {entry_id}: posts to {code}, but its person lines belong "
+                            f"to province {provinces.get(entry_id)}")
+        control[(entry_id, account)] += int(total)
+    for key in sorted(set(persons) | set(control)):
+        entry_id, account = key
+        if entry_id not in provinces:
+            problems.append(f"entry {entry_id}: has person lines but no such entry exists")
+        elif persons.get(key, 0) != control.get(key, 0):
+            problems.append(f"entry {entry_id}: its {account} person lines sum to "
+                            f"{persons.get(key, 0)} fen, its control line to "
+                            f"{control.get(key, 0)} fen")
+
+    held: dict[str, int] = defaultdict(int)
+    for (entry_id, account), total in persons.items():
+        if provinces.get(entry_id):
+            held[accounts.individual(account, str(provinces[entry_id]))] -= total
+    for code, cached in db.execute(
+        select(LedgerAccount.code, LedgerAccount.balance_fen)
+        .where(LedgerAccount.kind == "individual")
+    ):
+        held.setdefault(code, 0)
+        if int(cached) != held[code]:
+            problems.append(f"account {code}: holds {cached} fen, but its persons' lines give "
+                            f"{held[code]} fen")
+    for code in sorted(c for c, total in held.items() if total):
+        if not db.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code)):
+            problems.append(f"account {code}: its persons' lines give {held[code]} fen, but "
+                            "the control account does not exist")
+
+    for person_id, account, total in db.execute(
+        select(sub.c.person_id, sub.c.account, func.sum(sub.c.amount_fen))
+        .group_by(sub.c.person_id, sub.c.account)
+        .having(func.sum(sub.c.amount_fen) > 0)
+        .order_by(sub.c.person_id, sub.c.account)
+    ):
+        problems.append(f"account {accounts.person(account, person_id)}: below zero "
+                        f"({-int(total)} fen) but may not go negative")
+    for person_id in db.scalars(
+        select(sub.c.person_id).distinct()
+        .where(~select(Person.id).where(Person.id == sub.c.person_id).exists())
+        .order_by(sub.c.person_id)
+    ):
+        problems.append(f"person {person_id}: has individual account lines but is not "
+                        "registered")
     return problems
 
 
