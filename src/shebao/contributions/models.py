@@ -13,12 +13,14 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
     Index,
     String,
     UniqueConstraint,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -55,6 +57,13 @@ SHARES: tuple[tuple[str, str, str], ...] = (
 """The amount columns of a contribution row: (column, scheme, destination), in the order
 `policy.billing.monthly_bill` gives an employee's lines. A flexible worker's two pension
 lines (payer `person`) use the first two."""
+
+def covers(scheme: str) -> ColumnElement[bool]:
+    """True for a contribution row that carries `scheme` (one of its shares is not zero):
+    how benefits count the months a person contributed to a scheme."""
+    return or_(*(getattr(Contribution, column) != 0
+                 for column, share_scheme, _ in SHARES if share_scheme == scheme))
+
 
 PERSONAL_ACCOUNT_OF_SCHEME = {"employee_pension": "pension", "employee_medical": "medical"}
 """The individual account that a scheme's account share credits."""

@@ -32,7 +32,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -649,6 +649,14 @@ def post(
             province=request.province, source=individual,
         ),
     )
+
+
+def post_in(
+    db: Session, request: PostingRequest, province: str, actor_id: int | None = None
+) -> PostingResult:
+    """`post` an entry that moves `province`'s funds: its person lines go to that province's
+    control accounts (benefits and the supplementary pillars post this way)."""
+    return post(db, replace(request, province=province), actor_id=actor_id)
 
 
 def _reversal_of(db: Session, entry_id: int) -> int | None:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from shebao.auth.authz import employer_for, person_for
 from shebao.auth.models import User
-from shebao.contributions.models import Declaration, DeclarationLine
+from shebao.contributions.models import Bill, Contribution
 from shebao.contributions.service import month_bounds
 from shebao.errors import InputError
 from shebao.ledger import accounts
@@ -56,19 +56,6 @@ EA = "third_pillar.annuity."
 RESIGNATION = "resignation"
 """Leaving for any reason that does not vest in full: the plan's schedule applies."""
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-
-
-def _post(
-    db: Session, request: ledger.PostingRequest, province: str, actor_id: int | None
-) -> ledger.PostingResult:
-    """The one place this module posts to the ledger.
-
-    `province` is the province whose funds the entry moves: person accounts are to become a
-    subsidiary ledger under per-province control accounts, and the posting request will then
-    carry it. Every caller already knows it.
-    """
-    assert len(province) == 6 and province.endswith("0000"), province
-    return ledger.post(db, request, actor_id=actor_id)
 
 
 def _province(region: str) -> str:
@@ -197,7 +184,7 @@ def contribute(
     if amount > room:
         raise InputError("amount_fen", f"{amount} fen would pass the yearly cap of {cap} fen: "
                                        f"{paid} fen paid in {paid_on.year}, {room} fen left")
-    posted = _post(db, ledger.PostingRequest(
+    posted = ledger.post_in(db, ledger.PostingRequest(
         idempotency_key=key, kind="personal_pension.contribution",
         memo=f"personal pension contribution {paid_on.year}", effective_date=paid_on,
         lines=[(accounts.settlement(account.province), amount),
@@ -311,7 +298,7 @@ def withdraw(
     tax = int(third_pillar.personal_pension_withdrawal_tax(amount, **used.values))
     lines = [(code, amount), (accounts.tax_payable(account.province), -tax),
              (accounts.settlement(account.province), -(amount - tax))]
-    posted = _post(db, ledger.PostingRequest(
+    posted = ledger.post_in(db, ledger.PostingRequest(
         idempotency_key=key, kind="personal_pension.withdrawal",
         memo=f"personal pension withdrawal ({condition})", effective_date=withdrawn_on,
         lines=[line for line in lines if line[1] != 0],
@@ -439,10 +426,11 @@ def _wages(
     """(person id, wage) of the month's staff: the declaration's, or the ones given."""
     if given is None:
         rows = db.execute(
-            select(DeclarationLine.person_id, DeclarationLine.wage_fen)
-            .join(Declaration, Declaration.id == DeclarationLine.declaration_id)
-            .where(Declaration.employer_id == employer_id, Declaration.month == month)
-            .order_by(DeclarationLine.person_id)
+            select(Contribution.person_id, Contribution.wage_fen)
+            .join(Bill, Bill.id == Contribution.bill_id)
+            .where(Bill.employer_id == employer_id, Bill.month == month,
+                   Bill.declaration_id.is_not(None))
+            .order_by(Contribution.person_id)
         ).all()
         if not rows:
             raise InputError("wages", f"no wages declared for {month}: declare them or give "
@@ -519,7 +507,7 @@ def run_month(
         for p, er, ee in zip(person_ids, employer_part, employee_part, strict=True)
         if er + ee
     ]
-    posted = _post(db, ledger.PostingRequest(
+    posted = ledger.post_in(db, ledger.PostingRequest(
         idempotency_key=f"annuity:{plan.id}:{month}", kind="annuity.contribution",
         memo=f"enterprise annuity {month}", effective_date=last, lines=lines,
     ), plan.province, user.id)
@@ -587,7 +575,7 @@ def leave(
     )
     unvested = int(vested["unvested"])
     if unvested:
-        posted = _post(db, ledger.PostingRequest(
+        posted = ledger.post_in(db, ledger.PostingRequest(
             idempotency_key=f"annuity:leave:{member.id}", kind="annuity.forfeiture",
             memo=f"unvested employer credits on leaving ({reason})", effective_date=left_on,
             lines=[(accounts.person("annuity", person_id), unvested),

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from shebao.benefits.injury import service
 from shebao.benefits.injury.models import InjuryClaim, InjuryPayment
-from shebao.contributions.models import Bill, BillLine
+from shebao.contributions.models import Bill, Contribution
 from shebao.db.engine import transaction
 from shebao.errors import InputError
 from shebao.ledger import accounts
@@ -69,8 +69,9 @@ def test_worked_case(database_url: str, case: dict[str, Any]) -> None:
 
 
 def _contributed(db: Any) -> int:
-    return int(db.scalar(select(func.sum(BillLine.amount_fen)).join(Bill).where(
-        BillLine.scheme == "work_injury", Bill.status == "paid")) or 0)
+    return int(db.scalar(select(func.sum(Contribution.injury_fen))
+                         .join(Bill, Bill.id == Contribution.bill_id)
+                         .where(Bill.status == "paid")) or 0)
 
 
 def test_the_same_injury_is_awarded_once(database_url: str) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from shebao.benefits.unemployment import service
 from shebao.benefits.unemployment.models import UnemploymentClaim, UnemploymentPayment
-from shebao.contributions.models import Bill, BillLine
+from shebao.contributions.models import Bill, Contribution
 from shebao.db.engine import transaction
 from shebao.errors import InputError
 from shebao.ledger import accounts
@@ -65,8 +65,9 @@ def test_worked_case(database_url: str, case: dict[str, Any]) -> None:
 
 def _contributed(db: Any) -> int:
     """What the careers paid into the unemployment pool (employer and employee shares)."""
-    return int(db.scalar(select(func.sum(BillLine.amount_fen)).join(Bill).where(
-        BillLine.scheme == "unemployment", Bill.status == "paid")) or 0)
+    shares = Contribution.unemployment_employer_fen + Contribution.unemployment_employee_fen
+    return int(db.scalar(select(func.sum(shares)).join(Bill, Bill.id == Contribution.bill_id)
+                         .where(Bill.status == "paid")) or 0)
 
 
 def test_a_rerun_pays_nobody_twice_and_posts_once(database_url: str) -> None:

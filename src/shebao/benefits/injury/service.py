@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from shebao.auth.authz import NotFound, employer_for, may_reach_region, person_for, require
 from shebao.auth.models import Role, User
 from shebao.benefits.injury.models import InjuryClaim, InjuryPayment, InjurySurvivor
-from shebao.benefits.unemployment.posting import post
 from shebao.calc.service import plain
-from shebao.contributions.models import Declaration, DeclarationLine
+from shebao.contributions.models import Bill, Contribution
 from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
@@ -47,12 +46,11 @@ def wage_12m_average(db: Session, person_id: int, injury_date: date) -> int | No
     employer and region together; None when nothing was declared."""
     month = parse_month(f"{injury_date:%Y-%m}")
     rows = db.execute(
-        select(Declaration.month, func.sum(DeclarationLine.wage_fen))
-        .join(DeclarationLine, DeclarationLine.declaration_id == Declaration.id)
-        .where(DeclarationLine.person_id == person_id,
-               Declaration.month >= format_month(month - 12),
-               Declaration.month < format_month(month))
-        .group_by(Declaration.month)
+        select(Bill.month, func.sum(Contribution.wage_fen))
+        .join(Bill, Bill.id == Contribution.bill_id)
+        .where(Contribution.person_id == person_id, Bill.declaration_id.is_not(None),
+               Bill.month >= format_month(month - 12), Bill.month < format_month(month))
+        .group_by(Bill.month)
     ).all()
     if not rows:
         return None
@@ -61,7 +59,7 @@ def wage_12m_average(db: Session, person_id: int, injury_date: date) -> int | No
 
 
 def _one_off(db: Session, claim: InjuryClaim, user: User) -> None:
-    posted = post(db, ledger.PostingRequest(
+    posted = ledger.post_in(db, ledger.PostingRequest(
         idempotency_key=f"injury-{claim.id}-one-off",
         kind="injury_benefit",
         memo=f"work-injury claim {claim.id}, one-off {claim.kind} award",
@@ -233,7 +231,7 @@ def run_month(db: Session, user: User, province: str, month: str) -> MonthRun:
         if claim.id in done:
             already += 1
             continue
-        posted = post(db, ledger.PostingRequest(
+        posted = ledger.post_in(db, ledger.PostingRequest(
             idempotency_key=f"injury-{claim.id}-{month}",
             kind="injury_benefit",
             memo=f"work-injury claim {claim.id}, {month}",

@@ -22,7 +22,6 @@ from shebao.benefits.injury import service as injury
 from shebao.benefits.medical import service as medical
 from shebao.benefits.medical.models import AssistanceRecipient
 from shebao.benefits.unemployment import service as unemployment
-from shebao.benefits.unemployment.posting import post
 from shebao.db.engine import transaction
 from shebao.errors import InputError
 from shebao.ledger import accounts
@@ -73,7 +72,7 @@ def _fiscal_subsidies(db: Session, year: int) -> None:
                    ("assistance", cap * recipients.get(prefix, 0))]
         for scheme, amount in amounts:
             if amount:
-                post(db, ledger.PostingRequest(
+                ledger.post_in(db, ledger.PostingRequest(
                     idempotency_key=f"demo-subsidy-{scheme}-{province}-{year}",
                     kind="fiscal_subsidy", memo=f"{year} fiscal subsidy, {scheme}",
                     effective_date=on,

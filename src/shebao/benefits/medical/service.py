@@ -42,7 +42,6 @@ from shebao.benefits.medical.models import (
     MedicalClaim,
     MedicalClaimLine,
 )
-from shebao.benefits.unemployment.posting import post
 from shebao.calc.service import plain
 from shebao.errors import InputError, InputErrors
 from shebao.ledger import accounts
@@ -626,7 +625,7 @@ def _settle(db: Session, user: User, hospital: Hospital, c: Checked) -> MedicalC
     lines = [(code, amount) for code, amount in debits if amount]
     if lines:
         lines.append((accounts.hospital_payable(hospital.id), -sum(a for _, a in lines)))
-        claim.ledger_entry_id = post(db, ledger.PostingRequest(
+        claim.ledger_entry_id = ledger.post_in(db, ledger.PostingRequest(
             idempotency_key=f"medical-claim-{claim.id}", kind="medical_claim",
             memo=f"medical claim {claim.id} ({hospital.code} {claim.claim_no})",
             effective_date=c.discharge, lines=lines,

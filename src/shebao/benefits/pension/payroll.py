@@ -65,18 +65,6 @@ PAYABLE = ("payment", "suspended")
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
-def _post(
-    db: Session, request: ledger.PostingRequest, province: str, actor_id: int | None = None
-) -> ledger.PostingResult:
-    """Every posting pensions make goes through here, with the province whose funds it moves.
-
-    After the subsidiary-ledger change a request naming a person account carries
-    `province=`; this is the one place to add it.
-    """
-    accounts.parse(accounts.settlement(province), "province")
-    return ledger.post(db, request, actor_id=actor_id)
-
-
 def _month_of(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
@@ -161,7 +149,7 @@ def _pay(db: Session, award: PensionAward, month: str, ctx: _Context,
     if from_account:
         lines.append((account, from_account))
     lines.append((accounts.settlement(award.province), -amount.total_fen))
-    posted = _post(db, ledger.PostingRequest(
+    posted = ledger.post_in(db, ledger.PostingRequest(
         idempotency_key=f"pension-{award.id}-{month}", kind="benefit",
         memo=f"pension {month}, award {award.id}", effective_date=ctx.paid_on, lines=lines,
     ), award.province, ctx.actor_id)
@@ -197,7 +185,7 @@ def _stop_for_death(db: Session, award: PensionAward, person: Person, paid_on: d
         if payment.account_part_fen:
             lines.append((accounts.person(SCHEME_ACCOUNT[award.scheme], award.person_id),
                           -payment.account_part_fen))
-        posted = _post(db, ledger.PostingRequest(
+        posted = ledger.post_in(db, ledger.PostingRequest(
             idempotency_key=f"pension-overpayment-{payment.id}", kind="benefit",
             memo=f"pension {payment.month} paid after the death on {person.death_date}",
             effective_date=paid_on, lines=lines,
@@ -557,7 +545,7 @@ def recover(
     if not seen and (amount_fen <= 0 or amount_fen > outstanding):
         raise InputError("amount_fen", f"must be between 1 and the {outstanding} fen still "
                                        "owed")
-    posted = _post(db, replay, award.province, user.id)
+    posted = ledger.post_in(db, replay, award.province, user.id)
     if not posted.replayed:
         found.recovered_fen += amount_fen
         if found.recovered_fen == found.amount_fen:

@@ -21,14 +21,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shebao.auth.authz import NotFound, person_for, require
 from shebao.auth.models import Role, User
 from shebao.benefits.pension.models import PensionAmount, PensionApplication, PensionAward
 from shebao.calc.service import plain
-from shebao.contributions.models import Bill, BillLine, ResidentContribution
+from shebao.contributions.models import Bill, Contribution, ResidentContribution, covers
 from shebao.db.base import utcnow
 from shebao.errors import InputError
 from shebao.ledger import accounts
@@ -64,11 +64,10 @@ class PaidRecord:
 def paid_record(db: Session, person_id: int) -> PaidRecord:
     """The one place pensions read the contributions tables: paid bills and residents' years."""
     rows = db.execute(
-        select(Bill.id, Bill.month, Bill.province, func.max(BillLine.base_fen))
-        .join(BillLine, BillLine.bill_id == Bill.id)
-        .where(BillLine.person_id == person_id, BillLine.scheme == "employee_pension",
+        select(Bill.id, Bill.month, Bill.province, Contribution.base_fen)
+        .join(Contribution, Contribution.bill_id == Bill.id)
+        .where(Contribution.person_id == person_id, covers("employee_pension"),
                Bill.status == "paid")
-        .group_by(Bill.id, Bill.month, Bill.province)
         .order_by(Bill.month, Bill.id)
     ).all()
     months: dict[str, tuple[str, int]] = {}

@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session
 from shebao.auth.authz import NotFound, may_reach_region, person_for, require
 from shebao.auth.models import Role, User
 from shebao.benefits.unemployment.models import UnemploymentClaim, UnemploymentPayment
-from shebao.benefits.unemployment.posting import post
 from shebao.calc import schemas as calc_schemas
 from shebao.calc.service import plain, retirement_rule
-from shebao.contributions.models import Bill, BillLine, Declaration, DeclarationLine
+from shebao.contributions.models import Bill, Contribution, covers
 from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
@@ -48,8 +47,8 @@ def paid_unemployment_months(
     """
     query = (
         select(func.count(func.distinct(Bill.month)))
-        .join(BillLine, BillLine.bill_id == Bill.id)
-        .where(BillLine.person_id == person_id, BillLine.scheme == "unemployment",
+        .join(Contribution, Contribution.bill_id == Bill.id)
+        .where(Contribution.person_id == person_id, covers("unemployment"),
                Bill.status == "paid", Bill.month < before)
     )
     if after is not None:
@@ -248,10 +247,11 @@ def _reemployment(
         .where(EmploymentSpell.person_id.in_(list(persons)))
     ).all()
     declared = db.execute(
-        select(DeclarationLine.person_id, Declaration.employer_id, func.min(Declaration.month))
-        .join(Declaration, Declaration.id == DeclarationLine.declaration_id)
-        .where(DeclarationLine.person_id.in_(list(persons)), Declaration.month >= since)
-        .group_by(DeclarationLine.person_id, Declaration.employer_id)
+        select(Contribution.person_id, Bill.employer_id, func.min(Bill.month))
+        .join(Bill, Bill.id == Contribution.bill_id)
+        .where(Contribution.person_id.in_(list(persons)), Bill.month >= since,
+               Bill.declaration_id.is_not(None))
+        .group_by(Contribution.person_id, Bill.employer_id)
     ).all()
     found: dict[int, tuple[str, str]] = {}
 
@@ -314,7 +314,7 @@ def run_month(db: Session, user: User, province: str, month: str) -> MonthRun:
         if claim.id in done:
             already += 1
             continue
-        posted = post(db, ledger.PostingRequest(
+        posted = ledger.post_in(db, ledger.PostingRequest(
             idempotency_key=f"unemployment-{claim.id}-{month}",
             kind="unemployment_benefit",
             memo=f"unemployment claim {claim.id}, {month}",
