@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from shebao.auth.authz import NotFound, employer_for, may_reach_region, person_for, require
 from shebao.auth.models import Role, User
 from shebao.benefits.injury.models import InjuryClaim, InjuryPayment, InjurySurvivor
+from shebao.benefits.runs import check_month_run
 from shebao.calc.service import plain
 from shebao.contributions.models import Bill, Contribution
 from shebao.errors import InputError
@@ -29,7 +30,7 @@ from shebao.policy import bindings as b
 from shebao.policy.formulas import injury as formulas
 from shebao.policy.formulas.periods import format_month, parse_month
 from shebao.registry.models import Person
-from shebao.registry.regions import get_region, scope_prefix
+from shebao.registry.regions import scope_prefix
 
 RELATIONSHIPS = {"spouse": formulas.DEPENDANT_SPOUSE, "other": formulas.DEPENDANT_OTHER}
 
@@ -208,14 +209,7 @@ class MonthRun:
 
 def run_month(db: Session, user: User, province: str, month: str) -> MonthRun:
     """Pay the month's allowances and survivors' pensions of a province once each."""
-    require(user, "injury.pay")
-    if get_region(province).level != "province":
-        raise InputError("province", "name a province: each province's fund pays its claims")
-    if not may_reach_region(user, province):
-        raise InputError("province", "is outside the region your account serves")
-    number = parse_month(month)
-    if b.month_start(number) > date.today():
-        raise InputError("month", "a month is paid when it has begun, not before")
+    number = check_month_run(user, "injury.pay", province, month)
     claims = list(db.scalars(
         select(InjuryClaim).where(InjuryClaim.province == province,
                                   InjuryClaim.status == "awarded",

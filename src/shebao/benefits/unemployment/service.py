@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from shebao.auth.authz import NotFound, may_reach_region, person_for, require
 from shebao.auth.models import Role, User
+from shebao.benefits.runs import check_month_run
 from shebao.benefits.unemployment.models import UnemploymentClaim, UnemploymentPayment
 from shebao.calc import schemas as calc_schemas
 from shebao.calc.service import plain, retirement_rule
@@ -275,15 +276,7 @@ def _reemployment(
 
 def run_month(db: Session, user: User, province: str, month: str) -> MonthRun:
     """Pay every active claim of `province` for `month` once; stop the re-employed and dead."""
-    require(user, "unemployment.pay")
-    region = get_region(province)
-    if region.level != "province":
-        raise InputError("province", "name a province: each province's fund pays its claims")
-    if not may_reach_region(user, province):
-        raise InputError("province", "is outside the region your account serves")
-    number = parse_month(month)
-    if b.month_start(number) > date.today():
-        raise InputError("month", "a month is paid when it has begun, not before")
+    number = check_month_run(user, "unemployment.pay", province, month)
     claims = list(db.scalars(
         select(UnemploymentClaim)
         .where(UnemploymentClaim.province == province, UnemploymentClaim.status == ACTIVE,
