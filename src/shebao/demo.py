@@ -90,6 +90,7 @@ DEMO_LOGINS = {
     "clerk": "district clerk at the Jinjiang District service desk, Chengdu (510104)",
     "clerk2": "second clerk at the Jinjiang desk, who checks pension awards (510104)",
     "pensioner": "陈国华, retired in 2025 in Chengdu: award, payments, authentication (citizen)",
+    "hospital": "a Chengdu hospital that submits medical claims (employer account)",
     "supervisor": "provincial fund supervisor, Sichuan (510000)",
     "analyst": "national policy analyst (000000)",
     "admin": "national administrator (000000)",
