@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from shebao.api.deps import CurrentUser, Db, WriteDb
 from shebao.benefits.injury import service
-from shebao.benefits.injury.schemas import ClaimDetail, ClaimIn, ClaimOut, RunIn, RunOut
+from shebao.benefits.injury.schemas import ClaimDetail, ClaimIn, ClaimOut, RunOut
+from shebao.benefits.schemas import RunIn
 
 router = APIRouter(prefix="/api/v1/injury", tags=["work injury"])
 

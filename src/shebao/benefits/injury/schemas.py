@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shebao.benefits.injury import service
 from shebao.benefits.injury.models import InjuryClaim
-from shebao.contributions.schemas import Month
 
 
 class SurvivorIn(BaseModel):
@@ -88,13 +87,6 @@ class ClaimDetail(ClaimOut):
     @staticmethod
     def of(claim: InjuryClaim) -> ClaimDetail:  # type: ignore[override]
         return ClaimDetail.model_validate(claim).model_copy(update=service.paid_total(claim))
-
-
-class RunIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    province: str = Field(pattern=r"^\d{6}$")
-    month: Month
 
 
 class RunOut(BaseModel):

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from shebao.api.deps import CurrentUser, Db, WriteDb
+from shebao.benefits.schemas import RunIn
 from shebao.benefits.unemployment import service
-from shebao.benefits.unemployment.schemas import ClaimDetail, ClaimIn, ClaimOut, RunIn, RunOut
+from shebao.benefits.unemployment.schemas import ClaimDetail, ClaimIn, ClaimOut, RunOut
 
 router = APIRouter(prefix="/api/v1/unemployment", tags=["unemployment"])
 

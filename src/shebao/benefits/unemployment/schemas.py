@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shebao.benefits.unemployment import service
 from shebao.benefits.unemployment.models import UnemploymentClaim
-from shebao.contributions.schemas import Month
 
 
 class ClaimIn(BaseModel):
@@ -68,13 +67,6 @@ class ClaimDetail(ClaimOut):
     @staticmethod
     def of(claim: UnemploymentClaim) -> ClaimDetail:  # type: ignore[override]
         return ClaimDetail.model_validate(claim).model_copy(update=service.summary(claim))
-
-
-class RunIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    province: str = Field(pattern=r"^\d{6}$")
-    month: Month
 
 
 class RunOut(BaseModel):
