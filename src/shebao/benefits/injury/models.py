@@ -45,7 +45,7 @@ class InjuryClaim(TimestampMixin, Base):
         back_populates="claim", order_by="InjurySurvivor.id", cascade="all, delete-orphan"
     )
     payments: Mapped[list[InjuryPayment]] = relationship(
-        back_populates="claim", order_by="InjuryPayment.id"
+        back_populates="claim", order_by="InjuryPayment.id", lazy="selectin"
     )
 
 

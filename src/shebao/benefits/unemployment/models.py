@@ -42,7 +42,7 @@ class UnemploymentClaim(TimestampMixin, Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
 
     payments: Mapped[list[UnemploymentPayment]] = relationship(
-        back_populates="claim", order_by="UnemploymentPayment.month"
+        back_populates="claim", order_by="UnemploymentPayment.month", lazy="selectin"
     )
 
 
