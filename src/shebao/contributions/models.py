@@ -196,11 +196,12 @@ class Payment(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     late_fee_fen: Mapped[int] = mapped_column(BigInteger)
     days_late: Mapped[int]
-    ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
+    # both entries are looked up by id: their person movements are the bill's rows
+    ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     reversal_entry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ledger_entries.id"), default=None
+        ForeignKey("ledger_entries.id"), default=None, index=True
     )
     reversal_reason: Mapped[str | None] = mapped_column(String(500), default=None)
 

@@ -9,6 +9,8 @@ the ledger reads them through `ledger.movements()` instead of keeping a copy in
   entries, which must equal the rows the reference now gives (else the upgrade stops naming
   the entries) — are deleted (the sub-ledger's append-only triggers are lifted for this
   statement only).
+- `payments.ledger_entry_id` and `payments.reversal_entry_id` are indexed: the ledger finds
+  an entry's movements through them.
 - Contribution rows become append-only like the ledger's tables (triggers on PostgreSQL and
   SQLite refuse UPDATE and DELETE); a payment is never deleted, and its bill, its entry and,
   once set, its reversal's entry never change.
@@ -65,6 +67,8 @@ def upgrade() -> None:
                "FROM payments UNION SELECT reversal_entry_id FROM payments "
                "WHERE reversal_entry_id IS NOT NULL)")
     _sub_ledger_triggers(create=True)
+    for column in ("ledger_entry_id", "reversal_entry_id"):
+        op.create_index(f"ix_payments_{column}", "payments", [column], unique=False)
     dialect = bind.dialect.name
     if dialect == "postgresql":
         op.execute(f"""
@@ -127,5 +131,7 @@ def downgrade() -> None:
         for trigger in ("payments_links_fixed", "payments_no_delete", "contributions_no_update",
                         "contributions_no_delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for column in ("ledger_entry_id", "reversal_entry_id"):
+        op.drop_index(f"ix_payments_{column}", table_name="payments")
     op.execute("INSERT INTO individual_account_lines (entry_id, person_id, account, amount_fen) "
                f"SELECT entry_id, person_id, account, amount_fen FROM ({REFERENCED}) r")
