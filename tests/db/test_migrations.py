@@ -244,3 +244,16 @@ def test_0012_reads_payments_person_lines_from_the_contribution_rows(empty_url: 
         assert sorted(connection.execute(text(lines)).all()) == copied
     with get_engine(empty_url).begin() as connection:  # the triggers are gone with 0012
         connection.execute(text("UPDATE contributions SET injury_fen = 0"))
+
+
+def test_0012_stops_when_a_payment_s_lines_are_not_its_bill_s_rows(empty_url: str) -> None:
+    """A payment entry whose sub-ledger lines differ from its bill's rows is not converted:
+    the upgrade names it and leaves the database at 0009."""
+    _paid_bill_at_0005(empty_url)
+    upgrade(empty_url, "0009")
+    with get_engine(empty_url).begin() as connection:
+        connection.execute(text("INSERT INTO individual_account_lines (entry_id, person_id, "
+                                "account, amount_fen) VALUES (1, 1, 'annuity', -5)"))
+    with pytest.raises(Exception, match=r"entries \[1\]"):
+        upgrade(empty_url)
+    assert current_revision(empty_url) == "0009"
