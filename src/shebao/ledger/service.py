@@ -13,6 +13,8 @@ Rules every posting obeys (docs/ledger.md):
   person lines are netted per person and account and written there, and their sum per account
   goes to the control account `individual:<account>:<province>` of the request's province.
   A person has no cached balance; debits lock the person's row and are refused below zero.
+  Rows other domains keep (a paid bill's contribution rows) are movements too, by reference:
+  every read of a person's account goes through `movements()` (ledger/movements.py).
 - One posting is one database transaction (the caller's session): the entry, its lines and the
   accounts' cached balances are written together inside a savepoint, so a failure part-way
   leaves nothing behind.
@@ -543,9 +545,6 @@ def _copy_individual(
         select(literal(entry_id, BigId), rows_of.c[0], rows_of.c[1], rows_of.c[2])
         .where(rows_of.c[2] != 0),
     ).returning(table.c.person_id, table.c.account, table.c.amount_fen)).all()
-    sums: dict[str, int] = defaultdict(int)
-    for _, account, amount in written:
-        sums[account] += amount
     return _matching(entry_id, written, control)
 
 
