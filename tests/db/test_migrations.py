@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from shebao.db.engine import get_engine
@@ -88,7 +88,7 @@ def _check(url: str) -> None:
 
 def test_migrations_match_the_models_and_round_trip(empty_url: str) -> None:
     upgrade(empty_url)
-    assert current_revision(empty_url) == "0009"
+    assert current_revision(empty_url) == "0012"
     _check(empty_url)
     downgrade(empty_url, "0001")
     assert LEDGER_TABLES.isdisjoint(inspect(get_engine(empty_url)).get_table_names())
@@ -97,10 +97,9 @@ def test_migrations_match_the_models_and_round_trip(empty_url: str) -> None:
     _check(empty_url)
 
 
-def test_0006_folds_bill_lines_and_moves_person_lines_to_the_sub_ledger(empty_url: str) -> None:
-    """A 0005 database with a paid one-person bill: its lines become one contribution row and
-    the bill's terms; the person's ledger lines become sub-ledger lines under the province's
-    control accounts, and the ledger checks clean."""
+def _paid_bill_at_0005(empty_url: str) -> None:
+    """A 0005 database with bill 1 of 2,000 yuan, paid (entry 1): 640 yuan to person 1's
+    pension account, 80 yuan to their medical account."""
     upgrade(empty_url, "0005")
     now = "2026-01-01"
     statements = [
@@ -141,7 +140,15 @@ def test_0006_folds_bill_lines_and_moves_person_lines_to_the_sub_ledger(empty_ur
         if connection.dialect.name == "postgresql":  # the rows above gave their ids
             connection.execute(text("SELECT setval(pg_get_serial_sequence('ledger_accounts', "
                                     "'id'), 4)"))
-    upgrade(empty_url)
+
+
+def test_0006_folds_bill_lines_and_moves_person_lines_to_the_sub_ledger(empty_url: str) -> None:
+    """A 0005 database with a paid one-person bill: its lines become one contribution row and
+    the bill's terms; the person's ledger lines become sub-ledger lines under the province's
+    control accounts (until 0012 reads them from the contribution row), and the ledger checks
+    clean."""
+    _paid_bill_at_0005(empty_url)
+    upgrade(empty_url, "0009")
     from shebao.db.engine import transaction
     from shebao.ledger import service as ledger
 
@@ -155,6 +162,7 @@ def test_0006_folds_bill_lines_and_moves_person_lines_to_the_sub_ledger(empty_ur
             (1, "medical", -8000), (1, "pension", -64000)]
         assert connection.execute(text(
             "SELECT province FROM ledger_entries WHERE id = 1")).scalar() == "440000"
+    upgrade(empty_url)
     with transaction(empty_url) as db:
         assert ledger.check(db) == []
         assert ledger.balance(db, "person:pension:1") == 64000
@@ -169,3 +177,83 @@ def test_0006_folds_bill_lines_and_moves_person_lines_to_the_sub_ledger(empty_ur
             ("employee_medical", "employee", 0.01, 8000)]
     with pytest.raises(Exception, match="contributions holds rows"):
         downgrade(empty_url, "0005")
+
+
+def test_0012_reads_payments_person_lines_from_the_contribution_rows(empty_url: str) -> None:
+    """A 0009 database with bill 1 paid (entry 1), that payment reversed (entry 2) and a
+    manual credit of 1 yuan to the same person (entry 3): 0012 deletes exactly the copies of
+    the contribution rows (entries 1 and 2), keeps the manual line, and every balance, the
+    statement and the check are unchanged; the rows are append-only afterwards, and the
+    downgrade copies them back."""
+    _paid_bill_at_0005(empty_url)
+    upgrade(empty_url, "0009")
+    now = "2026-01-02"
+    control = "(SELECT id FROM ledger_accounts WHERE code = 'individual:{}:440000')"
+    statements = [
+        "INSERT INTO ledger_entries (id, idempotency_key, request_hash, kind, memo,"
+        " effective_date, posted_at, reverses_entry_id, province) VALUES"
+        " (2, 'contribution-payment-reversal-1', '', 'reversal', 'returned', '2025-08-01',"
+        " :now, 1, '440000'),"
+        " (3, 'manual-1', '', 'manual', 'a yuan', '2025-08-02', :now, NULL, '440000')",
+        "INSERT INTO ledger_lines (entry_id, account_id, amount_fen) VALUES"
+        " (2, 1, -200000), (2, 2, 128000),"
+        f" (2, {control.format('pension')}, 64000), (2, {control.format('medical')}, 8000),"
+        f" (3, 1, 100), (3, {control.format('pension')}, -100)",
+        "INSERT INTO individual_account_lines (entry_id, person_id, account, amount_fen) VALUES"
+        " (2, 1, 'pension', 64000), (2, 1, 'medical', 8000), (3, 1, 'pension', -100)",
+        "UPDATE ledger_accounts SET balance_fen = 100, line_count = 3"
+        " WHERE code IN ('settlement:440000', 'individual:pension:440000')",
+        "UPDATE ledger_accounts SET balance_fen = 0, line_count = 2"
+        " WHERE code IN ('pool:employee_pension:440000', 'individual:medical:440000')",
+        "UPDATE payments SET reversed_at = :now, reversal_entry_id = 2,"
+        " reversal_reason = 'returned' WHERE id = 1",
+        "UPDATE bills SET status = 'open' WHERE id = 1",
+    ]
+    with get_engine(empty_url).begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement), {"now": now})
+    lines = "SELECT entry_id, person_id, account, amount_fen FROM individual_account_lines"
+    with get_engine(empty_url).connect() as connection:
+        copied = sorted(connection.execute(text(lines)).all())
+    assert len(copied) == 5
+
+    upgrade(empty_url)
+    from shebao.db.engine import transaction
+    from shebao.ledger import service as ledger
+
+    with get_engine(empty_url).connect() as connection:
+        assert connection.execute(text(lines)).all() == [(3, 1, "pension", -100)]
+    with transaction(empty_url) as db:
+        assert ledger.check(db) == []
+        assert ledger.balance(db, "person:pension:1") == 100
+        assert ledger.balance(db, "person:medical:1") == 0
+        assert [(x.entry_id, x.amount_fen) for x in
+                ledger.statement(db, "person:pension:1").lines] == [
+            (3, 100), (2, -64000), (1, 64000)]
+        rows = ledger.movements()
+        assert sorted(db.execute(select(rows)).all()) == copied
+    for statement in ("UPDATE contributions SET pension_account_fen = 1",
+                      "DELETE FROM contributions", "DELETE FROM payments",
+                      "UPDATE payments SET reversal_entry_id = 3",
+                      "UPDATE payments SET ledger_entry_id = 3"):
+        with pytest.raises(Exception, match="never"), get_engine(empty_url).begin() as c:
+            c.execute(text(statement))
+
+    downgrade(empty_url, "0009")
+    with get_engine(empty_url).connect() as connection:
+        assert sorted(connection.execute(text(lines)).all()) == copied
+    with get_engine(empty_url).begin() as connection:  # the triggers are gone with 0012
+        connection.execute(text("UPDATE contributions SET injury_fen = 0"))
+
+
+def test_0012_stops_when_a_payment_s_lines_are_not_its_bill_s_rows(empty_url: str) -> None:
+    """A payment entry whose sub-ledger lines differ from its bill's rows is not converted:
+    the upgrade names it and leaves the database at 0009."""
+    _paid_bill_at_0005(empty_url)
+    upgrade(empty_url, "0009")
+    with get_engine(empty_url).begin() as connection:
+        connection.execute(text("INSERT INTO individual_account_lines (entry_id, person_id, "
+                                "account, amount_fen) VALUES (1, 1, 'annuity', -5)"))
+    with pytest.raises(Exception, match=r"entries \[1\]"):
+        upgrade(empty_url)
+    assert current_revision(empty_url) == "0009"

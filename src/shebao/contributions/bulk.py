@@ -4,8 +4,9 @@
 and paying every bill through `service.pay` on one day would write — the same declarations,
 bills (with their terms) and contribution rows (the same amounts, enrolled-scheme filter and
 relief factors), the same payments and one ledger entry per bill with the same idempotency
-key, memo, general lines in the same order, request hash, province and sub-ledger lines — but
-set-based, on PostgreSQL only:
+key, memo, general lines in the same order, request hash, province and persons' movements
+(the paid bills' contribution rows, by reference: nothing copied) — but set-based, on
+PostgreSQL only:
 
 - the rows go to the server once (binary COPY into a temporary table) and come back once,
   joined with the registry (person known, employment spell in the month, enrolled schemes);
@@ -16,7 +17,8 @@ set-based, on PostgreSQL only:
   each (`SELECT nextval(...) FROM generate_series`); ledger lines take theirs as the COPY
   writes them, in the order `service` would;
 - declarations, bills, contribution rows (one per person), ledger entries and their few
-  general lines, the persons' sub-ledger lines and payments are written with COPY; the general
+  general lines, and payments are written with COPY (a payment row naming its entry makes the
+  bill's contribution rows that entry's person movements, `ledger.movements`); the general
   accounts (pools, settlement, the provinces' control accounts: a few hundred) are locked in
   ascending id order (the ledger's lock order, so postings running meanwhile queue, never
   deadlock), opened with one INSERT ... ON CONFLICT DO NOTHING and moved with one executemany.
@@ -84,6 +86,8 @@ class BulkResult:
     ledger_entries: int = 0
     ledger_lines: int = 0
     individual_lines: int = 0
+    """Persons' movements the payments made: their bills' contribution rows' account shares,
+    read by reference (`ledger.movements`), not written again."""
     accounts_touched: int = 0
     unpaid_zero_bills: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
@@ -328,8 +332,11 @@ def _run(
     clock.lap("stage rows (COPY)")
 
     # The registry read joins a million rows with spells and enrollments: room for its hash
-    # tables in memory (this transaction only) instead of batches spilled to disk.
+    # tables in memory (this transaction only) instead of batches spilled to disk, and no JIT
+    # compilation (its cost estimate triggers it; compiling took a second at 200,000 rows for
+    # a query that runs once).
     cursor.execute("SET LOCAL work_mem = '512MB'")
+    cursor.execute("SET LOCAL jit = off")
     bits = " ".join(f"WHEN '{s}' THEN {b}" for s, b in SCHEME_BITS.items())
     schemes = ", ".join(f"'{s}'" for s in SCHEME_BITS)
     found = _copy_out(cursor, f"""
@@ -468,13 +475,18 @@ def _run(
             bill_amount.tolist(), posted.tolist(), employer_group.tolist(), strict=True)
     ])
     clock.lap("write declarations and bills (COPY)")
+    # In person order: the person index (read by every balance) then grows at its right
+    # edge, and the primary key (bill, person) at one point per bill, instead of the person
+    # index taking a million inserts at random places.
+    by_person = np.lexsort((bill_of_row, person))
     _copy_in(cursor, f"COPY contributions (bill_id, person_id, wage_fen, base_fen, "
                      f"{', '.join(c for c, _, _ in SHARES)}) FROM STDIN (FORMAT BINARY)",
              _binary(
         [("bill_id", ">i4"), ("person_id", ">i4"), ("wage_fen", ">i8"), ("base_fen", ">i8"),
          *((column, ">i8") for column, _, _ in SHARES)],
-        {"bill_id": bill_ids[bill_of_row], "person_id": person, "wage_fen": wage,
-         "base_fen": base, **{column: amount[:, k] for k, (column, _, _) in enumerate(SHARES)}},
+        {"bill_id": bill_ids[bill_of_row][by_person], "person_id": person[by_person],
+         "wage_fen": wage[by_person], "base_fen": base[by_person],
+         **{column: amount[by_person, k] for k, (column, _, _) in enumerate(SHARES)}},
     ))
     clock.lap("write contribution rows (COPY)")
 
@@ -496,7 +508,8 @@ def _post(
     amount: NDArray[np.int64], posted: NDArray[np.bool_], result: BulkResult, clock: _Clock,
 ) -> None:
     """Pay every bill of more than 0 fen as service.pay would: one ledger entry per bill, a
-    few general lines each, and the persons' lines in the sub-ledger."""
+    few general lines each, and the payment rows that make the bills' contribution rows the
+    entries' person movements."""
     days = max(0, (paid_on - due).days)
     fee_rate = Policy.at(paid_on).value("collection.late_fee_rate")
     fee = np.where(posted, late_fee(bill_amount, days, late_fee_daily_rate=fee_rate), 0)
@@ -570,26 +583,6 @@ def _post(
                [(e, found[code][0], fen) for e, code, fen in lines])
     clock.lap("write ledger entries and lines (COPY)")
 
-    # The persons' lines: one per person, account and paid bill, in one binary COPY, in the
-    # order of the (person, account) index, which then grows in runs rather than at random.
-    row_entry = entry_of_bill[bill_of_row]
-    paid_rows = posted[bill_of_row]
-    by_person = np.lexsort((row_entry, person))
-    person_lines = 0
-    chunks = []
-    for account, credited in personal.items():
-        keep = by_person[(paid_rows & (credited != 0))[by_person]]
-        person_lines += len(keep)
-        chunks.append(_binary(
-            [("entry_id", ">i8"), ("person_id", ">i4"), ("account", account.encode()),
-             ("amount_fen", ">i8")],
-            {"entry_id": row_entry[keep], "person_id": person[keep],
-             "amount_fen": -credited[keep]},
-        ).tobytes())
-    _copy_in(cursor, "COPY individual_account_lines (entry_id, person_id, account, amount_fen) "
-                     "FROM STDIN (FORMAT BINARY)", iter(chunks))
-    clock.lap("write sub-ledger lines (COPY)")
-
     delta: dict[str, int] = defaultdict(int)
     count: dict[str, int] = defaultdict(int)
     for _, code, fen in lines:
@@ -614,7 +607,8 @@ def _post(
     result.late_fee_fen = int(fee.sum())
     result.ledger_entries = len(paid_bills)
     result.ledger_lines = len(lines)
-    result.individual_lines = person_lines
+    result.individual_lines = int(sum(((credited != 0) & posted[bill_of_row]).sum()
+                                      for credited in personal.values()))
     result.accounts_touched = len(codes)
     result.unpaid_zero_bills = int(((bill_amount == 0)).sum())
 

@@ -20,12 +20,15 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    literal,
     or_,
+    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shebao.db.base import Base, TimestampMixin, utcnow
+from shebao.ledger import movements
 
 
 class Declaration(TimestampMixin, Base):
@@ -67,6 +70,12 @@ def covers(scheme: str) -> ColumnElement[bool]:
 
 PERSONAL_ACCOUNT_OF_SCHEME = {"employee_pension": "pension", "employee_medical": "medical"}
 """The individual account that a scheme's account share credits."""
+ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = {
+    account: tuple(c for c, s, d in SHARES
+                   if d == "individual_account" and PERSONAL_ACCOUNT_OF_SCHEME[s] == account)
+    for account in dict.fromkeys(PERSONAL_ACCOUNT_OF_SCHEME.values())
+}
+"""The contribution columns each individual account receives."""
 
 
 def share_column(scheme: str, payer: str, destination: str) -> str:
@@ -142,6 +151,9 @@ class Contribution(Base):
     million rows. No foreign keys on purpose — the month-end path writes them by the million
     and PostgreSQL checks a foreign key row by row; rows are written only with their bill, for
     persons checked against the registry in the same transaction.
+
+    Never changed or deleted (triggers refuse it, migration 0012): once a bill is paid, its
+    rows are its persons' individual-account credits (`payment_movements`).
     """
 
     __tablename__ = "contributions"
@@ -184,15 +196,51 @@ class Payment(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     late_fee_fen: Mapped[int] = mapped_column(BigInteger)
     days_late: Mapped[int]
-    ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
+    # both entries are looked up by id: their person movements are the bill's rows
+    ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     reversal_entry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ledger_entries.id"), default=None
+        ForeignKey("ledger_entries.id"), default=None, index=True
     )
     reversal_reason: Mapped[str | None] = mapped_column(String(500), default=None)
 
     bill: Mapped[Bill] = relationship(back_populates="payments")
+
+
+def account_share(account: str) -> Any:
+    """A contribution row's credit to one individual account: the sum of its columns."""
+    table = Contribution.__table__
+    columns = [table.c[column] for column in ACCOUNT_COLUMNS[account]]
+    total = columns[0]
+    for column in columns[1:]:
+        total = total + column
+    return total
+
+
+def payment_movements() -> list[Any]:
+    """The persons' movements of contribution payments, registered with the ledger.
+
+    A payment's entry credits each person of the paid bill with the account shares of their
+    contribution row; the reversal of that payment (`payments.reversal_entry_id`) debits the
+    same rows. Nothing is copied: the rows (never changed) and the payment's links (set once)
+    are the movements.
+    """
+    payments, rows = Payment.__table__, Contribution.__table__
+    parts = []
+    for account in ACCOUNT_COLUMNS:
+        share = account_share(account)
+        for entry, sign in ((payments.c.ledger_entry_id, -1), (payments.c.reversal_entry_id, 1)):
+            parts.append(
+                select(entry.label("entry_id"), rows.c.person_id,
+                       literal(account).label("account"),
+                       (share if sign > 0 else -share).label("amount_fen"))
+                .join(rows, rows.c.bill_id == payments.c.bill_id)
+                .where(entry.is_not(None), share != 0))
+    return parts
+
+
+movements.register("contribution payments", payment_movements)
 
 
 class ResidentContribution(Base):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from shebao.auth.authz import NotFound, employer_for, person_for, require
 from shebao.auth.models import Role, User
 from shebao.contributions.models import (
-    PERSONAL_ACCOUNT_OF_SCHEME,
+    ACCOUNT_COLUMNS,
     SHARES,
     Bill,
     Contribution,
@@ -39,7 +40,7 @@ from shebao.db.base import utcnow
 from shebao.errors import InputError, InputErrors
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
-from shebao.ledger.models import IndividualAccountLine, LedgerEntry
+from shebao.ledger.models import LedgerEntry
 from shebao.policy import Policy
 from shebao.policy import bindings as b
 from shebao.policy.billing import monthly_bill
@@ -270,8 +271,9 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
 
     Paying the same bill again with the same day and amount returns the first payment. A few
     plain statements whatever the bill's size: the bill (locked) with its totals and its
-    payments in one query, the payer's reach, one ledger entry whose person lines the
-    database copies from the bill's rows, the payment row and the bill's status.
+    payments in one query, the payer's reach, one ledger entry with the payment row that links
+    it to the bill (the bill's contribution rows are then its persons' movements: nothing is
+    copied), and the bill's status.
     """
     if paid_on > date.today():
         raise InputError("paid_on", "a payment cannot be dated in the future")
@@ -291,7 +293,19 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
                                        f"{bill.amount_fen} plus the late fee {fee} for {days} days")
     # A bill paid again after a reversal posts under a key of its own.
     key = f"contribution-payment-{bill.id}" + (f"-{bill.attempts + 1}" if bill.attempts else "")
-    lines, individual = _payment_lines(bill, fee, {name: bill._mapping[name] for name in TOTALS})
+    payments, bills_table = Payment.__table__, Bill.__table__
+    recorded: list[Any] = []
+
+    def record_payment(entry_id: int) -> None:
+        """The payment row, written inside the posting: it makes the bill's rows the entry's
+        person movements (`models.payment_movements`)."""
+        recorded[:] = [db.execute(insert(payments).values(
+            bill_id=bill.id, paid_on=paid_on, amount_fen=amount_fen, late_fee_fen=fee,
+            days_late=days, ledger_entry_id=entry_id, recorded_at=utcnow(),
+        ).returning(*payments.c)).one()]
+
+    lines, individual = _payment_lines(bill, fee, {name: bill._mapping[name] for name in TOTALS},
+                                       link=record_payment)
     posted = ledger.post(db, ledger.PostingRequest(
         idempotency_key=key,
         kind="contribution",
@@ -300,13 +314,10 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
         lines=lines,
         province=bill.province,
     ), actor_id=user.id, individual=individual)
-    payments, bills_table = Payment.__table__, Bill.__table__
-    row = db.execute(insert(payments).values(
-        bill_id=bill.id, paid_on=paid_on, amount_fen=amount_fen, late_fee_fen=fee,
-        days_late=days, ledger_entry_id=posted.entry_id, recorded_at=utcnow(),
-    ).returning(*payments.c)).one()
+    if not recorded:  # no account shares: the posting had no source to link
+        record_payment(posted.entry_id)
     db.execute(update(bills_table).where(bills_table.c.id == bill.id).values(status="paid"))
-    return Payment(**row._asdict())
+    return Payment(**recorded[0]._asdict())
 
 
 def _reach(db: Session, user: User, bill: Any, permission: str) -> None:
@@ -331,12 +342,6 @@ POOL_COLUMNS: dict[str, tuple[str, ...]] = {
     for scheme in dict.fromkeys(s for _, s, d in SHARES if d == "pooled_fund")
 }
 """The contribution columns each pooled fund receives."""
-ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = {
-    account: tuple(c for c, s, d in SHARES
-                   if d == "individual_account" and PERSONAL_ACCOUNT_OF_SCHEME[s] == account)
-    for account in dict.fromkeys(PERSONAL_ACCOUNT_OF_SCHEME.values())
-}
-"""The contribution columns each individual account receives."""
 TOTALS = {**POOL_COLUMNS, **ACCOUNT_COLUMNS}
 """A bill's totals a payment needs: per pooled fund and per individual account."""
 
@@ -376,14 +381,15 @@ def payment_lines(
     db: Session, bill: Bill, fee: int
 ) -> tuple[list[tuple[str, int]], ledger.IndividualSource | None]:
     """A payment's general lines — settlement debited, each pooled fund credited with its
-    shares and its part of the late fee (largest remainder) — and its person lines as a
-    source the ledger copies from the bill's contribution rows."""
+    shares and its part of the late fee (largest remainder) — and its person lines: the
+    bill's contribution rows, a source the ledger reads by reference once the payment row
+    links the entry to the bill."""
     totals = db.execute(select(*_totals_of(bill.id))).one()
     return _payment_lines(bill, fee, dict(totals._mapping))
 
 
 def _payment_lines(
-    bill: Any, fee: int, total: dict[str, int]
+    bill: Any, fee: int, total: dict[str, int], link: Callable[[int], None] | None = None,
 ) -> tuple[list[tuple[str, int]], ledger.IndividualSource | None]:
     pooled = {accounts.pool(scheme, bill.province): int(total[scheme])
               for scheme in POOL_COLUMNS if total[scheme]}
@@ -407,7 +413,7 @@ def _payment_lines(
         for account, columns in ACCOUNT_COLUMNS.items()
     ))
     return lines, ledger.IndividualSource(reference=f"bill:{bill.id}", select=rows,
-                                          totals=account_totals)
+                                          totals=account_totals, link=link)
 
 
 def bills(
@@ -553,7 +559,7 @@ def credit_interest(db: Session, user: User, year: int, region: str = "000000") 
     require(user, "contribution.bill")
     rate = Policy.at(date(year, 12, 31)).value("employee_pension.account.crediting_rate")
     start, end = date(year, 1, 1), date(year, 12, 31)
-    sub = IndividualAccountLine.__table__
+    sub = ledger.movements()
     in_scope = (
         select(Person.id).where(Person.residence_region.startswith(scope_prefix(region)))
         .subquery()
@@ -623,17 +629,23 @@ def reverse_payment(db: Session, user: User, payment_id: int, reason: str) -> Pa
     if payment.reversed_at is not None:
         raise InputError("payment_id", f"payment {payment.id} was already reversed "
                                        f"(ledger entry {payment.reversal_entry_id})")
-    posted = ledger.reverse(
+    payments = Payment.__table__
+
+    def record_reversal(entry_id: int) -> None:
+        """Link the reversal to the payment inside the posting: the bill's rows are then also
+        the reversal's person movements, negated (`models.payment_movements`)."""
+        db.execute(update(payments).where(payments.c.id == payment.id).values(
+            reversed_at=utcnow(), reversal_entry_id=entry_id, reversal_reason=reason))
+
+    ledger.reverse(
         db, payment.ledger_entry_id,
         idempotency_key=f"contribution-payment-reversal-{payment.id}",
         memo=f"payment {payment.id} of bill {bill.id} reversed: {reason}",
-        actor_id=user.id,
+        actor_id=user.id, link=record_reversal,
     )
-    payment.reversed_at = utcnow()
-    payment.reversal_entry_id = posted.entry_id
-    payment.reversal_reason = reason
     bill.status = "open"
     db.flush()
+    db.refresh(payment)
     return payment
 
 

@@ -13,6 +13,8 @@ Rules every posting obeys (docs/ledger.md):
   person lines are netted per person and account and written there, and their sum per account
   goes to the control account `individual:<account>:<province>` of the request's province.
   A person has no cached balance; debits lock the person's row and are refused below zero.
+  Rows other domains keep (a paid bill's contribution rows) are movements too, by reference:
+  every read of a person's account goes through `movements()` (ledger/movements.py).
 - One posting is one database transaction (the caller's session): the entry, its lines and the
   accounts' cached balances are written together inside a savepoint, so a failure part-way
   leaves nothing behind.
@@ -36,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, literal, select, update
+from sqlalchemy import Select, bindparam, func, insert, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -53,6 +55,7 @@ from shebao.ledger.models import (
     LedgerEntry,
     LedgerLine,
 )
+from shebao.ledger.movements import explicit, movements, referenced, sources
 from shebao.registry.models import Employer, Person
 from shebao.registry.regions import NATION
 
@@ -321,16 +324,22 @@ def _update_balance(account: LedgerAccount, delta_fen: int, lines: int) -> None:
 class IndividualSource:
     """Person lines read by the database instead of sent in the request.
 
-    `select` yields (person_id, account, amount_fen) rows — e.g. a bill's contribution rows —
-    that the ledger copies into the sub-ledger with one INSERT ... SELECT; `totals` is their
-    signed sum per account, which the ledger posts to the control accounts and checks against
-    what was inserted. `reference` names the source in the request hash (the rows themselves
-    are fixed by it, e.g. "bill:17": a bill's rows never change).
+    `select` yields (person_id, account, amount_fen) rows; `totals` is their signed sum per
+    account, which the ledger posts to the control accounts. `reference` names the source in
+    the request hash (the rows themselves are fixed by it, e.g. "bill:17").
+
+    Without `link`, the ledger copies the rows into the sub-ledger with one INSERT ... SELECT
+    and checks them against the totals. With `link`, nothing is copied: the rows are a
+    registered movement source's (`ledger.movements`), and `link(entry_id)` — called in the
+    posting's savepoint, after the entry is written — records in the caller's own tables what
+    makes that source yield them for the entry (a payment row naming the entry); the ledger
+    then checks the source's rows for the entry against the totals.
     """
 
     reference: str
     select: Select[Any]
     totals: dict[str, int]
+    link: Callable[[int], None] | None = None
 
 
 PersonLine = tuple[int, str, int]
@@ -388,15 +397,16 @@ def _lock_persons(db: Session, ids: Select[Any] | list[int]) -> None:
 
 def _overdrawn(db: Session, entry_id: int) -> tuple[int, str, int] | None:
     """A person's account this entry debits that is now below zero: (person, account,
-    balance), or None. Runs after the entry's sub-ledger lines are written, under the locks."""
-    sub, other = IndividualAccountLine.__table__.alias("s"), IndividualAccountLine.__table__
+    balance), or None. Runs after the entry's person movements are written, under the locks."""
+    mine, every = movements(), movements()
+    debited = select(mine.c.person_id, mine.c.account).where(
+        mine.c.entry_id == entry_id, mine.c.amount_fen > 0)
     row = db.execute(
-        select(sub.c.person_id, sub.c.account, -func.sum(other.c.amount_fen))
-        .join(other, (other.c.person_id == sub.c.person_id) & (other.c.account == sub.c.account))
-        .where(sub.c.entry_id == entry_id, sub.c.amount_fen > 0)
-        .group_by(sub.c.person_id, sub.c.account)
-        .having(func.sum(other.c.amount_fen) > 0)
-        .order_by(sub.c.account, sub.c.person_id)
+        select(every.c.person_id, every.c.account, -func.sum(every.c.amount_fen))
+        .where(tuple_(every.c.person_id, every.c.account).in_(debited))
+        .group_by(every.c.person_id, every.c.account)
+        .having(func.sum(every.c.amount_fen) > 0)
+        .order_by(every.c.account, every.c.person_id)
         .limit(1)
     ).first()
     return (int(row[0]), str(row[1]), int(row[2])) if row else None
@@ -485,7 +495,10 @@ def _write(
             {"entry_id": entry_id, "account_id": locked[spec.code].id, "amount_fen": amount}
             for spec, amount in ledger_lines
         ])
-    if source is not None:
+    if source is not None and source.link is not None:
+        source.link(entry_id)
+        person_rows = _referenced_lines(db, entry_id, control)
+    elif source is not None:
         person_rows = _copy_individual(db, entry_id, source, control)
     elif person_rows:
         db.execute(insert(IndividualAccountLine.__table__), [
@@ -532,22 +545,34 @@ def _copy_individual(
         select(literal(entry_id, BigId), rows_of.c[0], rows_of.c[1], rows_of.c[2])
         .where(rows_of.c[2] != 0),
     ).returning(table.c.person_id, table.c.account, table.c.amount_fen)).all()
+    return _matching(entry_id, written, control)
+
+
+def _matching(entry_id: int, rows: Sequence[Any], control: dict[str, int]) -> list[PersonLine]:
+    """The person lines, by account and person; AssertionError (the savepoint rolls back)
+    unless they sum to the control lines."""
     sums: dict[str, int] = defaultdict(int)
-    for _, account, amount in written:
+    for _, account, amount in rows:
         sums[account] += amount
     if sums != control:
         raise AssertionError(f"entry {entry_id}: the source's person lines sum to "
                              f"{dict(sums)}, not to the control lines {control}")
-    return sorted(((int(p), str(a), int(x)) for p, a, x in written),
+    return sorted(((int(p), str(a), int(x)) for p, a, x in rows),
                   key=lambda row: (row[1], row[0]))
 
 
+def _referenced_lines(db: Session, entry_id: int, control: dict[str, int]) -> list[PersonLine]:
+    """The movements a registered source now yields for the entry its caller just linked,
+    checked against the control lines."""
+    return _matching(entry_id, _individual_lines(db, entry_id), control)
+
+
 def _individual_lines(db: Session, entry_id: int) -> list[PersonLine]:
-    table = IndividualAccountLine.__table__
+    rows = movements()
     return [(int(p), str(a), int(x)) for p, a, x in db.execute(
-        select(table.c.person_id, table.c.account, table.c.amount_fen)
-        .where(table.c.entry_id == entry_id)
-        .order_by(table.c.account, table.c.person_id))]
+        select(rows.c.person_id, rows.c.account, rows.c.amount_fen)
+        .where(rows.c.entry_id == entry_id)
+        .order_by(rows.c.account, rows.c.person_id))]
 
 
 def _result_lines(general: list[tuple[str, int]], persons: list[PersonLine]
@@ -670,11 +695,18 @@ def reverse(
     memo: str = "",
     actor_id: int | None = None,
     effective_date: date | None = None,
+    link: Callable[[int], None] | None = None,
 ) -> PostingResult:
     """Post the mirror of entry `entry_id` (every line negated), once.
 
+    `link(reversal_entry_id)` records the reversal in the caller's tables inside the posting;
+    it is required when the original's person movements come from a registered source, whose
+    record of the reversal then yields them negated (a contribution payment is reversed
+    through `contributions.service.reverse_payment`, which links it to the payment).
+
     Refused: an unknown entry, an entry that is itself a reversal, an entry already reversed,
-    and a reversal that would take an account below zero (its money has moved on since).
+    an entry whose person movements a source keeps reversed without `link`, and a reversal
+    that would take an account below zero (its money has moved on since).
     """
     _check_key(idempotency_key)
     _check_memo(memo)
@@ -698,29 +730,49 @@ def reverse(
             raise InputError("entry_id", f"entry {entry_id} is a reversal; post the original "
                                          "movement again instead of reversing a reversal")
         already_reversed()
-        # The general lines mirrored as they are; the person lines copied negated in the
-        # database (a large employer's payment has hundreds of thousands), and the control
-        # lines recomputed from them, which mirrors the original's.
+        # The general lines mirrored as they are; the person lines negated in the database (a
+        # large employer's payment has hundreds of thousands): explicit lines copied, a
+        # source's movements by the caller's link; the control lines recomputed from them,
+        # which mirrors the original's.
         lines = [(accounts.parse(code), -amount) for code, amount in
                  _general_lines(db, entry_id) if not code.startswith("individual:")]
-        table = IndividualAccountLine.__table__
+        kept = referenced()
+        by_reference = kept is not None and db.scalar(
+            select(kept.c.entry_id).where(kept.c.entry_id == entry_id).limit(1)) is not None
+        rows = kept if by_reference and kept is not None else explicit().subquery()
+        if by_reference and link is None:
+            raise InputError("entry_id", f"entry {entry_id}'s person movements are kept by "
+                                         f"{_keeper(db, entry_id)}: reverse it there")
         totals = {account: -int(total) for account, total in db.execute(
-            select(table.c.account, func.sum(table.c.amount_fen))
-            .where(table.c.entry_id == entry_id).group_by(table.c.account))}
+            select(rows.c.account, func.sum(rows.c.amount_fen))
+            .where(rows.c.entry_id == entry_id).group_by(rows.c.account))}
         source = IndividualSource(
             reference=f"reversal:{entry_id}",
-            select=select(table.c.person_id, table.c.account, -table.c.amount_fen)
-            .where(table.c.entry_id == entry_id),
-            totals=totals,
+            select=select(rows.c.person_id, rows.c.account, -rows.c.amount_fen)
+            .where(rows.c.entry_id == entry_id),
+            totals=totals, link=link if by_reference else None,
         ) if totals else None
-        return _write(
+        written = _write(
             db, key=idempotency_key, digest=digest, kind=REVERSAL, memo=memo,
             effective_date=effective_date or date.today(), lines=lines,
             field_of=lambda _i: "entry_id", actor_id=actor_id, reverses=entry_id,
             province=original.province, source=source,
         )
+        if link is not None and not by_reference:
+            link(written.entry_id)
+        return written
 
     return _post_once_or_replay(db, idempotency_key, digest, write, already_reversed)
+
+
+def _keeper(db: Session, entry_id: int) -> str:
+    """The name of the registered source that keeps an entry's person movements."""
+    for name in sources():
+        rows = referenced(name)
+        if rows is not None and db.scalar(
+                select(rows.c.entry_id).where(rows.c.entry_id == entry_id).limit(1)):
+            return name
+    return "another domain"
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -752,12 +804,11 @@ def require_reach(db: Session, user: User, code: str) -> accounts.AccountCode:
 
 
 def _person_total(db: Session, spec: accounts.AccountCode) -> int:
-    """The signed sum of a person account's sub-ledger lines (debit > 0)."""
-    table = IndividualAccountLine.__table__
+    """The signed sum of a person account's movements (debit > 0)."""
+    rows = movements()
     return int(db.scalar(
-        select(func.coalesce(func.sum(table.c.amount_fen), 0))
-        .where(table.c.person_id == spec.person_id,
-               table.c.account == spec.code.split(":")[1])
+        select(func.coalesce(func.sum(rows.c.amount_fen), 0))
+        .where(rows.c.person_id == spec.person_id, rows.c.account == spec.code.split(":")[1])
     ) or 0)
 
 
@@ -769,7 +820,7 @@ def balance(db: Session, code: str) -> int:
     """The balance of `code` in fen, in its normal sense (a fund holding 100 yuan: 10000).
 
     An account never posted to has balance 0; a malformed code is refused. A person's
-    individual account is the sum of its sub-ledger lines.
+    individual account is the sum of its movements (`ledger.movements`).
     """
     spec = accounts.parse(code)
     if _is_individual(spec):
@@ -796,8 +847,8 @@ def statement(
 ) -> Statement:
     """The account's balance and its lines, newest first; page on with `before_id`.
 
-    A person's individual account lists its sub-ledger lines; their `line_id` is the entry's
-    id (a person has one line per account in an entry)."""
+    A person's individual account lists its movements; their `line_id` is the entry's id (a
+    person has one movement per account in an entry)."""
     spec = accounts.parse(code)
     if not isinstance(limit, int) or not 1 <= limit <= MAX_STATEMENT:
         raise InputError("limit", f"must be between 1 and {MAX_STATEMENT}")
@@ -833,7 +884,7 @@ def statement(
 def _person_statement(
     db: Session, spec: accounts.AccountCode, limit: int, before_id: int | None
 ) -> Statement:
-    table = IndividualAccountLine.__table__
+    table = movements()
     query = (
         select(table.c.amount_fen, LedgerEntry)
         .join(LedgerEntry, LedgerEntry.id == table.c.entry_id)
@@ -869,7 +920,7 @@ class Totals:
     lines: int
     accounts: int
     individual_lines: int = 0
-    """Lines of the sub-ledger of individual accounts."""
+    """Movements of individual accounts: explicit sub-ledger lines and registered sources'."""
 
 
 def totals(db: Session) -> Totals:
@@ -877,8 +928,7 @@ def totals(db: Session) -> Totals:
         entries=db.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
         lines=db.scalar(select(func.count()).select_from(LedgerLine)) or 0,
         accounts=db.scalar(select(func.count()).select_from(LedgerAccount)) or 0,
-        individual_lines=db.scalar(
-            select(func.count()).select_from(IndividualAccountLine)) or 0,
+        individual_lines=db.scalar(select(func.count()).select_from(movements())) or 0,
     )
 
 
@@ -895,7 +945,7 @@ def check(db: Session) -> list[str]:
     for entry_id, total in unbalanced:
         problems.append(f"entry {entry_id}: its lines sum to {int(total)} fen, not 0")
 
-    sub = IndividualAccountLine.__table__
+    sub = movements()
     lineless = db.scalars(
         select(LedgerEntry.id)
         .where(~select(LedgerLine.id).where(LedgerLine.entry_id == LedgerEntry.id).exists(),
@@ -942,15 +992,19 @@ def check(db: Session) -> list[str]:
 
 
 def _individual_problems(db: Session) -> list[str]:
-    """The sub-ledger against its control accounts: per entry, per control account, per person.
+    """The persons' movements against their control accounts: per entry, per control account,
+    per person.
 
-    Every entry's person lines sum, per account, to its control line on that account in the
-    entry's province (and an entry has no other control lines); each control account's
-    balance is the sum of the person lines posted to its province; nobody's account is below
-    zero; every line names an existing entry and person (the table has no foreign keys).
+    Every entry's person movements sum, per account, to its control line on that account in
+    the entry's province (and an entry has no other control lines); each control account's
+    balance is the sum of the movements posted to its province; nobody's account is below
+    zero; every movement names an existing entry and person (neither the sub-ledger nor the
+    registered sources' rows have foreign keys). A registered source's row changed or
+    deleted after posting shows here as an entry whose movements no longer sum to its
+    control line.
     """
     problems: list[str] = []
-    sub = IndividualAccountLine.__table__
+    sub = movements()
     persons: dict[tuple[int, str], int] = {
         (int(e), str(a)): int(t) for e, a, t in db.execute(
             select(sub.c.entry_id, sub.c.account, func.sum(sub.c.amount_fen))
