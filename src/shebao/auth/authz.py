@@ -27,6 +27,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "person.read": frozenset({Role.citizen, Role.employer, *_STAFF_READ}),
     "person.write": _STAFF_WRITE,
     "person.history": frozenset({Role.citizen, *_STAFF_READ}),
+    # The full identity number, shown at the desk with a reason that the audit trail keeps.
+    "person.reveal": frozenset({Role.clerk, Role.supervisor}),
+    # The audit trail: read and verified by supervisors; nobody edits it.
+    "audit.read": frozenset({Role.supervisor, Role.admin}),
     "employer.read": frozenset({Role.employer, *_STAFF_READ}),
     "employer.write": _STAFF_WRITE,
     "household.read": frozenset({Role.citizen, *_STAFF_READ}),
