@@ -21,6 +21,7 @@ from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
 from shebao.ledger.api import router as ledger_router
 from shebao.registry.api import router as registry_router
+from shebao.supervision.api import cases_router as supervision_router
 from shebao.supervision.api import router as audit_router
 from shebao.supplementary.api import router as supplementary_router
 from shebao.web.routes import router as web_router
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         supplementary_router,
         pension_router,
         unemployment_router, injury_router, medical_router,
-        audit_router,
+        audit_router, supervision_router,
     ):
         app.include_router(router)
     app.include_router(web_router)
