@@ -18,6 +18,7 @@ import typer
 from shebao.benefits.pension.cli import commands as pension_commands
 from shebao.errors import InputError, InputErrors
 from shebao.supervision.cli import commands as audit_commands
+from shebao.supervision.cli import fraud_commands
 
 app = typer.Typer(no_args_is_help=True, help="shebao: a national social security system.")
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
@@ -57,6 +58,7 @@ def refusals_exit_2(command: Callable[P, R]) -> Callable[P, R]:
 
 app.add_typer(pension_commands(refusals_exit_2), name="benefits")
 app.add_typer(audit_commands(refusals_exit_2), name="audit")
+app.add_typer(fraud_commands(refusals_exit_2), name="fraud")
 
 
 @app.command()

@@ -267,8 +267,10 @@ def impossible_claim(db: Session, province: str, policy: Policy) -> list[Finding
 
 
 def outlier_billing(db: Session, province: str, policy: Policy) -> list[Finding]:
-    """Claims billed far above others with the same diagnosis (robust z-score over the
-    province's claims of that diagnosis); the excess over the median is at stake."""
+    """Claims billed far above others with the same diagnosis: the robust z-score of the
+    claim's total among the province's claims of that diagnosis, on a log scale (bills are
+    right-skewed: a claim twice the median is ordinary, ten times is not); the excess over
+    the median is at stake. The subject is the provider that billed it."""
     threshold = float(policy.value("supervision.outlier.robust_z_threshold"))
     least = int(policy.value("supervision.outlier.min_group_claims"))
     by_diagnosis: dict[str, list[Any]] = defaultdict(list)
@@ -279,7 +281,7 @@ def outlier_billing(db: Session, province: str, policy: Policy) -> list[Finding]
         if len(claims) < least:
             continue
         totals = np.array([c.total_fen for c in claims], dtype=np.float64)
-        scores = robust_z(totals)
+        scores = robust_z(np.log(np.maximum(totals, 1.0)))
         median = int(np.median(totals))
         for claim, score in zip(claims, scores, strict=True):
             if score > threshold:
