@@ -23,6 +23,7 @@ from shebao.ledger.api import router as ledger_router
 from shebao.registry.api import router as registry_router
 from shebao.supervision.api import cases_router as supervision_router
 from shebao.supervision.api import router as audit_router
+from shebao.supervision.web import router as supervision_pages
 from shebao.supplementary.api import router as supplementary_router
 from shebao.web.routes import router as web_router
 
@@ -52,5 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(pension_pages)
     app.include_router(claims_pages)
+    app.include_router(supervision_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app
