@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -74,13 +75,15 @@ def scan(db: Session, user: User, province: str, on: date | None = None) -> Scan
     fresh = [f for f in findings if f.key not in known]
     opened, touched = 0, set()
     weights = policy.value("supervision.rule_weight")
+    open_cases = {(c.subject_kind, c.subject_id, c.scheme): c for c in db.scalars(
+        select(Case).where(Case.province == province, Case.status.in_(OPEN)))}
     for finding in fresh:
-        case = db.scalar(select(Case).where(
-            Case.subject_kind == finding.subject_kind, Case.subject_id == finding.subject_id,
-            Case.scheme == finding.scheme, Case.province == province, Case.status.in_(OPEN)))
+        subject = (finding.subject_kind, finding.subject_id, finding.scheme)
+        case = open_cases.get(subject)
         if case is None:
-            case = Case(subject_kind=finding.subject_kind, subject_id=finding.subject_id,
-                        province=province, scheme=finding.scheme, status="open")
+            case = open_cases[subject] = Case(
+                subject_kind=finding.subject_kind, subject_id=finding.subject_id,
+                province=province, scheme=finding.scheme, status="open")
             db.add(case)
             db.flush()
             opened += 1
@@ -89,11 +92,16 @@ def scan(db: Session, user: User, province: str, on: date | None = None) -> Scan
                      amount_fen=finding.amount_fen, evidence=finding.evidence, case_id=case.id))
         touched.add(case.id)
     db.flush()
-    for case in db.scalars(select(Case).where(Case.id.in_(touched))):
-        db.refresh(case, ["alerts"])
-        case.risk_score = risk_score([a.rule for a in case.alerts],
-                                     [a.amount_fen for a in case.alerts], weights)
-        case.amount_fen = sum(a.amount_fen for a in case.alerts)
+    alerts: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for case_id, rule, amount in db.execute(
+            select(Alert.case_id, Alert.rule, Alert.amount_fen).join(Case, Case.id == Alert.case_id)
+            .where(Case.province == province, Case.status.in_(OPEN))):
+        alerts[case_id].append((rule, amount))
+    for case in open_cases.values():
+        if case.id in touched:
+            found = alerts[case.id]
+            case.risk_score = risk_score([r for r, _ in found], [a for _, a in found], weights)
+            case.amount_fen = sum(a for _, a in found)
     by_rule: dict[str, int] = {}
     for finding in fresh:
         by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
