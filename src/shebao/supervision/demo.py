@@ -1,6 +1,6 @@
 """The demo's fraud cases, on top of the pensions and claims: a pensioner whose death was
 reported late while a proxy kept authenticating for him (pension paid after death), and a
-hospital that billed one stay twice. The demo's supervisor then scans Sichuan, so the
+community health centre that billed one visit twice. The demo's supervisor then scans Sichuan, so the
 dashboard opens with cases waiting for a decision."""
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ def seed_cases(database_url: str) -> dict[str, int]:
         assert pensioner is not None
         record_death(db, op, pensioner.id, DeathRecord(
             death_date=date(2026, 8, 20), reason="death certificate, reported in November"))
-        stay = db.scalar(select(MedicalClaim).where(MedicalClaim.claim_no == "CD-2026-1018"))
+        stay = db.scalar(select(MedicalClaim).where(MedicalClaim.claim_no == "JJ-2026-1020"))
         assert stay is not None
         hospital = db.get_one(Hospital, stay.hospital_id)
         patient = db.get_one(Person, stay.person_id)
         lines = [medical.ItemRow(None, "", line.item_code, line.quantity, line.unit_price_fen)
                  for line in stay.lines]
         medical.submit(db, op, hospital.id, [medical.ClaimRow(
-            None, "", "CD-2026-1018-R", patient.identity_number, stay.kind,
+            None, "", "JJ-2026-1020-R", patient.identity_number, stay.kind,
             stay.admission_date.isoformat(), stay.discharge_date.isoformat(), stay.diagnosis,
             stay.drg_group, lines)])
     # The month's payroll runs again: the death stops the award, the months paid after it
