@@ -1,7 +1,7 @@
 """The demo's fraud cases, on top of the pensions and claims: a pensioner whose death was
 reported late while a proxy kept authenticating for him (pension paid after death), and a
-community health centre that billed one visit twice. The demo's supervisor then scans Sichuan, so the
-dashboard opens with cases waiting for a decision."""
+community health centre that billed one visit twice. The demo's supervisor then scans
+Sichuan, so the dashboard opens with cases waiting for a decision."""
 
 from __future__ import annotations
 
