@@ -17,6 +17,7 @@ from shebao.cli import app
 from shebao.config import get_settings
 from shebao.db.engine import transaction
 from shebao.registry.models import Person
+from shebao.supervision.models import Case
 
 runner = CliRunner()
 
@@ -69,7 +70,12 @@ def test_demo_no_serve_seeds_once(configured: str) -> None:
         # The population, plus the pensioners of benefits/pension/demo.py.
         assert db.scalar(select(func.count(Person.id))) == 200 + len(PENSIONERS)
         roles = set(db.scalars(select(User.role)))
+        # The fraud cases of supervision/demo.py wait for the supervisor.
+        assert db.scalar(select(func.count(Case.id)).where(Case.status == "open")) >= 1
     assert roles == {"citizen", "employer", "clerk", "supervisor", "analyst", "admin"}
+    # Every demo write is in the audit trail, and the chain holds.
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 0 and "audit trail ok" in verified.output, verified.output
 
 
 def test_users_create_and_its_refusals(configured: str) -> None:

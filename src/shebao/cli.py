@@ -17,6 +17,8 @@ import typer
 
 from shebao.benefits.pension.cli import commands as pension_commands
 from shebao.errors import InputError, InputErrors
+from shebao.supervision.cli import commands as audit_commands
+from shebao.supervision.cli import fraud_commands
 
 app = typer.Typer(no_args_is_help=True, help="shebao: a national social security system.")
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
@@ -55,6 +57,8 @@ def refusals_exit_2(command: Callable[P, R]) -> Callable[P, R]:
 
 
 app.add_typer(pension_commands(refusals_exit_2), name="benefits")
+app.add_typer(audit_commands(refusals_exit_2), name="audit")
+app.add_typer(fraud_commands(refusals_exit_2), name="fraud")
 
 
 @app.command()
@@ -328,6 +332,9 @@ def contributions_bill(
 
 
 def main() -> None:  # pragma: no cover - console entry point
+    from shebao.supervision import audit
+
+    audit.set_process_context("cli")
     sys.exit(app())
 
 

@@ -35,6 +35,7 @@ from shebao.registry.models import (
 )
 from shebao.registry.regions import counties_of
 from shebao.registry.service import queue_near_duplicates
+from shebao.supervision.demo import seed_cases
 from shebao.supplementary import demo as supplementary_demo
 
 GUANGDONG = "440000"
@@ -165,6 +166,8 @@ def seed_demo(
     seed_pensions(database_url)
     progress("claims", 0, 1)
     seed_claims(database_url)  # unemployment, work-injury and medical claims (benefits/)
+    progress("supervision", 0, 1)
+    seed_cases(database_url)  # fraud cases waiting for the supervisor
     return Seeded(persons=persons, employers=len(employers), **links, **paid)
 
 

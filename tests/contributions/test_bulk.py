@@ -11,6 +11,7 @@ medium firms, the employer's medical share to the account) paid ten days late.
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from shebao.db.migrate import upgrade
 from shebao.errors import InputErrors
 from shebao.ledger import service as ledger
 from shebao.registry.models import EmploymentSpell, Enrollment, Person
+from shebao.supervision import audit
 from tests.conftest import POSTGRES_URL
 from tests.helpers import add_person, add_user
 from tests.registry.world import build
@@ -186,6 +188,12 @@ def test_bulk_writes_what_the_services_write(database_url: str, second_database:
     for url in (database_url, second_database):
         with transaction(url) as db:
             assert ledger.check(db) == []
+            assert audit.verify(db).ok
+    with transaction(second_database) as db:  # COPY is unseen by the session: one entry a run
+        runs = db.execute(text("SELECT object_id, after FROM audit_entries "
+                               "WHERE action = 'run' ORDER BY seq")).all()
+    assert [month for month, _ in runs] == [month for month, _ in MONTHS]
+    assert json.loads(runs[0][1])["contribution_rows"] == len(rows)
 
 
 def test_a_retry_through_the_services_replays(database_url: str) -> None:

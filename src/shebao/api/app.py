@@ -21,6 +21,9 @@ from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
 from shebao.ledger.api import router as ledger_router
 from shebao.registry.api import router as registry_router
+from shebao.supervision.api import cases_router as supervision_router
+from shebao.supervision.api import router as audit_router
+from shebao.supervision.web import router as supervision_pages
 from shebao.supplementary.api import router as supplementary_router
 from shebao.web.routes import router as web_router
 
@@ -44,10 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         supplementary_router,
         pension_router,
         unemployment_router, injury_router, medical_router,
+        audit_router, supervision_router,
     ):
         app.include_router(router)
     app.include_router(web_router)
     app.include_router(pension_pages)
     app.include_router(claims_pages)
+    app.include_router(supervision_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

@@ -8,7 +8,7 @@ back whatever was not committed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from shebao.auth.models import User
 from shebao.auth.service import resolve_session
 from shebao.config import Settings
 from shebao.db.engine import get_sessionmaker
+from shebao.supervision import audit
 
 SESSION_COOKIE = "shebao_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -26,8 +27,19 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def audit_context(request: Request) -> dict[str, Any]:
+    """Who acts in this request, for the audit trail: shared by the request's sessions and
+    filled in once the signed-in user is known."""
+    context: dict[str, Any] | None = getattr(request.state, "audit", None)
+    if context is None:
+        source = "api" if request.url.path.startswith("/api/") else "web"
+        context = request.state.audit = {"source": source, "actor_id": None}
+    return context
+
+
 def get_db(request: Request) -> Iterator[Session]:
     session = get_sessionmaker(request.app.state.settings.database_url)()
+    audit.attach_context(session, audit_context(request))
     try:
         yield session
     finally:
@@ -48,6 +60,7 @@ def get_write_db(request: Request, db: Db) -> Iterator[Session]:
         yield db
         return
     session = get_sessionmaker(request.app.state.settings.database_url, write=True)()
+    audit.attach_context(session, audit_context(request))
     try:
         yield session
     finally:
@@ -72,6 +85,7 @@ def optional_user(
             db.commit()
         if found is None:
             raise HTTPException(401, "the token is unknown or has expired")
+        audit_context(request)["actor_id"] = found.user.id
         return found.user
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -88,6 +102,7 @@ def optional_user(
     ):
         raise HTTPException(403, "missing or wrong X-CSRF-Token for a cookie session")
     request.state.csrf_token = found.csrf_token
+    audit_context(request)["actor_id"] = found.user.id
     return found.user
 
 

@@ -27,6 +27,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "person.read": frozenset({Role.citizen, Role.employer, *_STAFF_READ}),
     "person.write": _STAFF_WRITE,
     "person.history": frozenset({Role.citizen, *_STAFF_READ}),
+    # The full identity number, shown at the desk with a reason that the audit trail keeps.
+    "person.reveal": frozenset({Role.clerk, Role.supervisor}),
+    # The audit trail: read and verified by supervisors; nobody edits it.
+    "audit.read": frozenset({Role.supervisor, Role.admin}),
+    # Fund supervision: supervisors run the detection rules, investigate and decide cases
+    # (a person decides every outcome), and import external wage files.
+    "supervision.read": frozenset({Role.supervisor, Role.admin}),
+    "supervision.scan": frozenset({Role.supervisor}),
+    "supervision.decide": frozenset({Role.supervisor}),
+    "supervision.import": frozenset({Role.supervisor}),
     "employer.read": frozenset({Role.employer, *_STAFF_READ}),
     "employer.write": _STAFF_WRITE,
     "household.read": frozenset({Role.citizen, *_STAFF_READ}),
@@ -73,7 +83,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "pension.approve": _STAFF_WRITE,
     "pension.authenticate": frozenset({Role.citizen, *_STAFF_WRITE}),
     "pension.payroll": _STAFF_WRITE,
-    "pension.recover": _STAFF_WRITE,
+    # Recoveries of overpayments: at the desk, or by a supervisor closing a fraud case.
+    "pension.recover": frozenset({Role.supervisor, *_STAFF_WRITE}),
     # Claims (benefits/unemployment, injury, medical). Clerks register and decide claims and run
     # the month's payments; citizens read their own. Hospitals are employers in the registry:
     # their accounts submit claims for their own hospital. An insurer (also an employer) reads a

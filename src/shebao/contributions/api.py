@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from shebao.api.deps import CurrentUser, Db, WriteDb
+from shebao.api.uploads import read_text
 from shebao.auth.authz import may_reach_region
 from shebao.contributions import service
 from shebao.contributions.models import Bill
@@ -31,7 +32,6 @@ from shebao.contributions.schemas import (
 from shebao.errors import InputError
 
 router = APIRouter(prefix="/api/v1/contributions", tags=["contributions"])
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 def _bill_out(bill: Bill, model: type[BillOut] = BillOut) -> BillOut:
@@ -61,13 +61,7 @@ async def declare_csv(
     file: Annotated[UploadFile, File(description="identity_number,wage_fen per line")],
 ) -> BillDetail:
     """Upload a declaration file; any bad row rejects it whole, listing every bad row."""
-    raw = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise InputError("file", f"larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("file", "must be UTF-8 text") from None
+    text = await read_text(file)
     bill = service.declare(db, user, employer_id, month, service.read_csv(text), "csv")
     db.commit()
     return _bill_out(bill, BillDetail)  # type: ignore[return-value]

@@ -32,6 +32,7 @@ open, as the service must.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import struct
 import time
@@ -57,6 +58,7 @@ from shebao.policy.billing import monthly_bill
 from shebao.policy.formulas.contributions import late_fee
 from shebao.policy.formulas.periods import parse_month
 from shebao.policy.formulas.rounding import largest_remainder
+from shebao.supervision import audit
 
 MAX_ERRORS = 1000
 """At most this many bad rows are listed; the last error says how many more there were."""
@@ -296,6 +298,9 @@ def run_month(
         cursor = db.connection().connection.driver_connection.cursor()
         result = _run(cursor, user, month, first, last, employer, person, wage, line,
                       paid_on, clock)
+    # COPY writes past the session's eyes: the run is one audit entry with what it wrote.
+    audit.record(db, "run", "contributions.month_run", month, after={
+        k: v for k, v in dataclasses.asdict(result).items() if k != "seconds"})
     result.seconds = clock.seconds
     return result
 

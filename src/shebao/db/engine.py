@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from shebao.config import get_settings
+from shebao.supervision import audit  # noqa: F401  (its session events trace every write)
 
 WRITE_OPTION = "shebao_write"
 """Execution option marking a connection whose transactions will write (BEGIN IMMEDIATE)."""

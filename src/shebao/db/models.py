@@ -9,10 +9,11 @@ from shebao.contributions import models as contribution_models
 from shebao.db.base import Base
 from shebao.ledger import models as ledger_models
 from shebao.registry import models as registry_models
+from shebao.supervision import models as supervision_models
 from shebao.supplementary import models as supplementary_models
 
 __all__ = [
     "Base", "auth_models", "contribution_models", "injury_models", "ledger_models",
-    "medical_models", "pension_models", "registry_models", "supplementary_models",
-    "unemployment_models",
+    "medical_models", "pension_models", "registry_models", "supervision_models",
+    "supplementary_models", "unemployment_models",
 ]

@@ -9,6 +9,7 @@ owner (a province, a person, an employer, a transfer's reference):
     employer:receivable:5           what an employer owes
     settlement:510000               cash a province holds at its banks
     central:adjustment              the central adjustment fund
+    fine:payable:510000             fines for fraud a province collected, owed to the treasury
 
 The kind fixes the account's normal side and whether its balance may go negative, so that
 two accounts with the same kind always behave the same way (TigerBeetle's account flags
@@ -85,6 +86,8 @@ KINDS: dict[str, Kind] = {
         Kind("pensioner_receivable", Side.debit, True, "benefits paid to a person that were not "
              "due (after a death): an overpayment to recover"),
         Kind("hospital_payable", Side.credit, False, "settled medical claims owed to a hospital"),
+        Kind("fine_payable", Side.credit, False, "fines for fraud collected in a province, owed "
+             "to the treasury (fines are not the funds' money)"),
     )
 }
 
@@ -171,6 +174,10 @@ def hospital_payable(hospital_id: int) -> str:
     return f"hospital:payable:{hospital_id}"
 
 
+def fine_payable(province: str) -> str:
+    return f"fine:payable:{province}"
+
+
 # -- parsing ---------------------------------------------------------------------------------
 
 
@@ -237,6 +244,8 @@ def parse(code: object, field: str = "account") -> AccountCode:
         case "employer", ["annuity_plan", eid]:
             return AccountCode(code, KINDS["annuity_plan"],
                                employer_id=_id(eid, field, "the employer id"))
+        case "fine", ["payable", province]:
+            return AccountCode(code, KINDS["fine_payable"], region=_province(province, field))
         case "tax", ["payable", province]:
             return AccountCode(code, KINDS["tax_payable"], region=_province(province, field))
         case "settlement", [province]:

@@ -65,7 +65,7 @@ _PROVINCE_POS: dict[str, int] = {code: i for i, code in enumerate(PROVINCE_CODES
 
 MONEY_UNITS = frozenset({"fen", "fen_per_day", "fen_per_month", "fen_per_year"})
 NUMBER_UNITS = frozenset(
-    {"ratio", "ratio_per_day", "ratio_per_year", "multiple", "months", "years", "count"}
+    {"ratio", "ratio_per_day", "ratio_per_year", "multiple", "days", "months", "years", "count"}
 )
 #: Every unit a parameter may declare. Money is always integer fen.
 UNITS = MONEY_UNITS | NUMBER_UNITS | frozenset({"date", "year_month", "text"})

@@ -8,7 +8,7 @@ from datetime import date
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from shebao.api.deps import CurrentUser, Db
+from shebao.api.deps import CurrentUser, Db, WriteDb
 from shebao.registry import service
 from shebao.registry.identifiers import describe
 from shebao.registry.models import DuplicateReview, Household, Person
@@ -35,6 +35,8 @@ from shebao.registry.schemas import (
     PersonRegistered,
     PersonUpdate,
     RegionOut,
+    Revealed,
+    RevealRequest,
     ReviewOut,
     ReviewResolve,
     SpellOut,
@@ -61,6 +63,16 @@ def search_persons(
 @router.get("/persons/{person_id}")
 def get_person(person_id: int, user: CurrentUser, db: Db) -> PersonOut:
     return PersonOut.of(service.get_person(db, user, person_id))
+
+
+@router.post("/persons/{person_id}/reveal")
+def reveal_identity_number(
+    person_id: int, data: RevealRequest, user: CurrentUser, db: WriteDb
+) -> Revealed:
+    """The full identity number, with a reason that the audit trail keeps."""
+    number = service.reveal_identity_number(db, user, person_id, data.reason)
+    db.commit()
+    return Revealed(person_id=person_id, identity_number=number)
 
 
 @router.patch("/persons/{person_id}")

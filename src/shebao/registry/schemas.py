@@ -76,6 +76,16 @@ class PersonOut(BaseModel):
         )
 
 
+class RevealRequest(BaseModel):
+    reason: str = Field(max_length=500, description="Why the full number is needed (kept in the "
+                                                    "audit trail).")
+
+
+class Revealed(BaseModel):
+    person_id: int
+    identity_number: str
+
+
 class PersonRegistered(PersonOut):
     """A new person, with the near-duplicate reviews their registration opened."""
 

@@ -57,6 +57,7 @@ from shebao.registry.schemas import (
     PersonUpdate,
     ReviewResolve,
 )
+from shebao.supervision import audit
 
 SEARCH_LIMIT = 50
 LIST_LIMIT = 200
@@ -201,6 +202,22 @@ def queue_near_duplicates(db: Session, person: Person) -> list[DuplicateReview]:
 
 def get_person(db: Session, user: User, person_id: int) -> Person:
     return person_for(db, user, person_id, "person.read")
+
+
+MIN_REASON = 5
+
+
+def reveal_identity_number(db: Session, user: User, person_id: int, reason: str) -> str:
+    """The full identity number, for a member of staff who gives a reason; the reveal is an
+    audit entry written with the transaction (the caller commits)."""
+    require(user, "person.reveal")
+    reason = reason.strip()
+    if len(reason) < MIN_REASON:
+        raise InputError("reason", f"say why the full number is needed ({MIN_REASON} characters "
+                                   "or more): the reason is kept in the audit trail")
+    person = person_for(db, user, person_id, "person.reveal")
+    audit.record(db, "read", "persons.identity_number", person.id, reason=reason)
+    return person.identity_number
 
 
 def _record_change(

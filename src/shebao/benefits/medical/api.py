@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 
 from shebao.api.deps import CurrentUser, Db, WriteDb
+from shebao.api.uploads import read_text
 from shebao.benefits.medical import service
 from shebao.benefits.medical.schemas import (
     ClaimDetail,
@@ -23,7 +24,6 @@ from shebao.benefits.medical.schemas import (
 from shebao.errors import InputError
 
 router = APIRouter(prefix="/api/v1/medical", tags=["medical claims"])
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 @router.post("/hospitals", status_code=201)
@@ -65,13 +65,7 @@ async def submit_csv(
     file: Annotated[UploadFile, File(description=",".join(service.CSV_HEADER))],
 ) -> list[ClaimOut]:
     """Upload claims, one line per billed item; any bad row rejects the file, listing all."""
-    raw = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise InputError("file", f"larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("file", "must be UTF-8 text") from None
+    text = await read_text(file)
     rows, unread = service.read_csv(text)
     settled = service.submit(db, user, hospital_id, rows, unread)
     db.commit()

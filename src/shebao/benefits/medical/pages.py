@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shebao.api.deps import Db, WriteDb
+from shebao.api.uploads import read_text
 from shebao.auth.authz import Forbidden, NotFound, has_permission
 from shebao.auth.models import Role, User
 from shebao.benefits.injury import service as injury
@@ -22,7 +23,6 @@ from shebao.policy import Policy
 from shebao.web.routes import MaybeUser, render
 
 router = APIRouter(include_in_schema=False)
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 def _hospital_of(db: Session, user: User) -> Hospital | None:
@@ -82,14 +82,8 @@ async def upload(
         return RedirectResponse("/", status_code=303)
     errors: list[InputError] = []
     settled = []
-    raw = await file.read(MAX_UPLOAD_BYTES + 1)
     try:
-        if len(raw) > MAX_UPLOAD_BYTES:
-            raise InputError("file", f"larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("file", "must be UTF-8 text") from None
+        text = await read_text(file)
         rows, unread = medical.read_csv(text)
         settled = medical.submit(db, user, hospital.id, rows, unread)
         db.commit()
