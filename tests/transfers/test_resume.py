@@ -72,7 +72,7 @@ def _state(url: str, transfer_id: int) -> tuple[str, int, int]:
         found = db.get(Transfer, transfer_id)
         entries = db.scalar(select(func.count(LedgerEntry.id)).where(
             LedgerEntry.kind == "transfer"))
-        return found.status, int(entries or 0), ledger.balance(db, service.transit_account(found))
+        return found.status, int(entries or 0), ledger.balance(db, found.transit_account)
 
 
 def test_killed_anywhere_and_run_again_the_transfer_completes_exactly_once(

@@ -22,6 +22,8 @@ from shebao.contributions.api import router as contributions_router
 from shebao.ledger.api import router as ledger_router
 from shebao.registry.api import router as registry_router
 from shebao.supplementary.api import router as supplementary_router
+from shebao.transfers.api import router as transfers_router
+from shebao.transfers.web import router as transfer_pages
 from shebao.web.routes import router as web_router
 
 
@@ -41,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (
         accounts_router, registry_router, calc_router, ledger_router, contributions_router,
-        supplementary_router,
+        supplementary_router, transfers_router,
         pension_router,
         unemployment_router, injury_router, medical_router,
     ):
@@ -49,5 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(pension_pages)
     app.include_router(claims_pages)
+    app.include_router(transfer_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Inde
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shebao.db.base import Base, TimestampMixin
+from shebao.ledger import accounts
 
 STATUSES = ("applied", "approved_at_source", "funds_moved", "received")
 IN_FLIGHT = STATUSES[:-1]
@@ -65,6 +66,11 @@ class Transfer(TimestampMixin, Base):
         ForeignKey("ledger_entries.id"), default=None)
     destination_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("ledger_entries.id"), default=None)
+
+    @property
+    def transit_account(self) -> str:
+        """The named account holding the money between the source's and destination's entries."""
+        return accounts.transit(f"{self.source_province}-{self.destination_province}")
 
     @property
     def total_fen(self) -> int:

@@ -292,10 +292,6 @@ def _parts(found: Transfer) -> list[tuple[str, int]]:
     return [(code, amount) for code, amount in parts if amount]
 
 
-def transit_account(found: Transfer) -> str:
-    return accounts.transit(f"{found.source_province}-{found.destination_province}")
-
-
 def move_funds(db: Session, user: User, transfer_id: int, today: dt.date | None = None
                ) -> Transfer:
     """The source's entry: its individual accounts and pooled part into the transit account."""
@@ -312,7 +308,7 @@ def move_funds(db: Session, user: User, transfer_id: int, today: dt.date | None 
             memo=f"transfer {found.id} of person {found.person_id}: "
                  f"{found.source_province} → {found.destination_province}",
             effective_date=today, province=found.source_province,
-            lines=[*parts, (transit_account(found), -found.total_fen)],
+            lines=[*parts, (found.transit_account, -found.total_fen)],
         ), actor_id=user.id)
         found.source_entry_id = posted.entry_id
     found.status, found.funds_moved_on = "funds_moved", today
@@ -338,7 +334,7 @@ def receive(db: Session, user: User, transfer_id: int, today: dt.date | None = N
             memo=f"transfer {found.id} of person {found.person_id} received in "
                  f"{found.destination_province}",
             effective_date=today, province=found.destination_province,
-            lines=[(transit_account(found), found.total_fen), *parts],
+            lines=[(found.transit_account, found.total_fen), *parts],
         ), actor_id=user.id)
         found.destination_entry_id = posted.entry_id
     person = db.get(Person, found.person_id)
@@ -406,8 +402,12 @@ def mine(db: Session, user: User) -> list[Transfer]:
                            .order_by(Transfer.id.desc())))
 
 
+def is_overdue(found: Transfer, today: dt.date | None = None) -> bool:
+    """In flight past the service target's due day."""
+    return found.status in IN_FLIGHT and found.due_on < (today or dt.date.today())
+
+
 def overdue(db: Session, user: User, today: dt.date | None = None) -> list[Transfer]:
     """Transfers in flight past their service target, in the supervisor's region."""
     require(user, "transfer.overdue")
-    today = today or dt.date.today()
-    return [t for t in listing(db, user) if t.due_on < today]
+    return [t for t in listing(db, user) if is_overdue(t, today)]
