@@ -17,6 +17,8 @@ import typer
 
 from shebao.benefits.pension.cli import commands as pension_commands
 from shebao.errors import InputError, InputErrors
+from shebao.pooling.cli import commands as pooling_commands
+from shebao.transfers.cli import commands as transfer_commands
 
 app = typer.Typer(no_args_is_help=True, help="shebao: a national social security system.")
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
@@ -55,6 +57,8 @@ def refusals_exit_2(command: Callable[P, R]) -> Callable[P, R]:
 
 
 app.add_typer(pension_commands(refusals_exit_2), name="benefits")
+app.add_typer(pooling_commands(refusals_exit_2), name="pooling")
+app.add_typer(transfer_commands(refusals_exit_2), name="transfers")
 
 
 @app.command()

@@ -114,7 +114,7 @@ def test_killed_anywhere_and_run_again_the_transfer_completes_exactly_once(
 
 def _refused(url: str, username: str, data: service.ApplicationInput, field: str,
              words: str) -> None:
-    with transaction(url, write=True) as db, pytest.raises(InputError) as refused:
+    with pytest.raises(InputError) as refused, transaction(url, write=True) as db:
         service.apply(db, user(db, username), data)
     assert refused.value.field == field and words in refused.value.reason
 

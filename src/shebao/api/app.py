@@ -20,6 +20,8 @@ from shebao.calc.api import router as calc_router
 from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
 from shebao.ledger.api import router as ledger_router
+from shebao.pooling.api import router as pooling_router
+from shebao.pooling.web import router as pooling_pages
 from shebao.registry.api import router as registry_router
 from shebao.supplementary.api import router as supplementary_router
 from shebao.transfers.api import router as transfers_router
@@ -43,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (
         accounts_router, registry_router, calc_router, ledger_router, contributions_router,
-        supplementary_router, transfers_router,
+        supplementary_router, transfers_router, pooling_router,
         pension_router,
         unemployment_router, injury_router, medical_router,
     ):
@@ -52,5 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pension_pages)
     app.include_router(claims_pages)
     app.include_router(transfer_pages)
+    app.include_router(pooling_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

@@ -53,5 +53,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ca_allocation": {"zh": "拨付额（元）", "en": "Allocation (yuan)"},
     "ca_net": {"zh": "净上解（元，负数为净受益）", "en": "Net (yuan; negative: net receiver)"},
     "ca_none": {"zh": "尚无已入账的调剂年度。", "en": "No central adjustment year posted yet."},
+    "ca_reproduction": {"zh": "据官方分省数据测算", "en": "reproduced from official figures"},
+    "ca_net_transfer": {"zh": "省际净调剂额（元）", "en": "Net transfer between provinces (yuan)"},
+    "ca_published": {"zh": "公布数（元）", "en": "Published (yuan)"},
+    "ca_gap": {"zh": "差额（元）", "en": "Gap (yuan)"},
+    "ca_proxies": {"zh": "缺失数据的替代口径", "en": "Stand-ins for missing figures"},
     "ca_chart": {"zh": "各省净上解（柱状图）", "en": "Net by province (bar chart)"},
 }
