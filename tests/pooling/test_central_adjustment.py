@@ -5,8 +5,6 @@ supervisors' page with its chart (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,14 +14,14 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from shebao.cli import app
-from shebao.config import get_settings
 from shebao.db.engine import transaction
 from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
 from shebao.pooling import service
-from tests.benefits.pension.world import user
+from tests.benefits.pension.world import fund_pool, user
 from tests.helpers import add_user
+from tests.test_cli import configured  # noqa: F401  (fixture)
 from tests.web.test_pages import _login
 
 runner = CliRunner()
@@ -36,29 +34,11 @@ CSV = """region,average_wage_fen,insured_employees,retirees
 NETS = {"440000": 12423993, "330000": 89393591, "510000": -101817584}
 
 
-@pytest.fixture
-def configured(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("SHEBAO_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield database_url
-    get_settings.cache_clear()
-
-
-def _fund_pools(url: str) -> None:
-    """Each province's finance puts 10 million yuan into its pension pool."""
-    with transaction(url, write=True) as db:
-        for province in NETS:
-            ledger.post(db, ledger.PostingRequest(
-                idempotency_key=f"test-subsidy-{province}", kind="subsidy",
-                memo="fiscal subsidy", effective_date=date(2020, 1, 1),
-                lines=[(accounts.fiscal_subsidy(province), 10**9),
-                       (accounts.pool("employee_pension", province), -10**9)]))
-
-
-def test_a_year_from_csv_is_posted_once_and_nets_to_zero(configured: str,
+def test_a_year_from_csv_is_posted_once_and_nets_to_zero(configured: str,  # noqa: F811
                                                           tmp_path: Path) -> None:
     url = configured
-    _fund_pools(url)
+    for province in NETS:  # each province's finance puts 10 million yuan into its pool
+        fund_pool(url, 10**9, f"test-subsidy-{province}", province)
     table = tmp_path / "provinces.csv"
     table.write_text(CSV, encoding="utf-8")
     shown = runner.invoke(app, ["pooling", "central-adjustment", "--year", "2020", "--input",

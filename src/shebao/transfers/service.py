@@ -292,6 +292,21 @@ def _parts(found: Transfer) -> list[tuple[str, int]]:
     return [(code, amount) for code, amount in parts if amount]
 
 
+def _post(db: Session, user: User, found: Transfer, side: str, today: dt.date,
+          lines: list[tuple[str, int]]) -> int | None:
+    """One side's entry, in that side's province, keyed by the transfer and the side; None
+    when nothing moves (an empty record)."""
+    if not found.total_fen:
+        return None
+    province = found.source_province if side == "source" else found.destination_province
+    return ledger.post(db, ledger.PostingRequest(
+        idempotency_key=f"transfer-{found.id}-{side}", kind="transfer",
+        memo=f"transfer {found.id} of person {found.person_id} ({side}): "
+             f"{found.source_province} → {found.destination_province}",
+        effective_date=today, province=province, lines=lines,
+    ), actor_id=user.id).entry_id
+
+
 def move_funds(db: Session, user: User, transfer_id: int, today: dt.date | None = None
                ) -> Transfer:
     """The source's entry: its individual accounts and pooled part into the transit account."""
@@ -301,16 +316,9 @@ def move_funds(db: Session, user: User, transfer_id: int, today: dt.date | None 
         raise InputError("transfer_id", f"transfer {found.id} is not approved at the source yet")
     if found.status != "approved_at_source":
         return found
-    parts = _parts(found)
-    if parts:
-        posted = ledger.post(db, ledger.PostingRequest(
-            idempotency_key=f"transfer-{found.id}-source", kind="transfer",
-            memo=f"transfer {found.id} of person {found.person_id}: "
-                 f"{found.source_province} → {found.destination_province}",
-            effective_date=today, province=found.source_province,
-            lines=[*parts, (found.transit_account, -found.total_fen)],
-        ), actor_id=user.id)
-        found.source_entry_id = posted.entry_id
+    found.source_entry_id = _post(
+        db, user, found, "source", today,
+        [*_parts(found), (found.transit_account, -found.total_fen)])
     found.status, found.funds_moved_on = "funds_moved", today
     db.flush()
     return found
@@ -326,17 +334,11 @@ def receive(db: Session, user: User, transfer_id: int, today: dt.date | None = N
     if found.status == "received":
         return found
     destination_pool = accounts.pool(POOL_SCHEME, found.destination_province)
-    parts = [(destination_pool if code.startswith("pool:") else code, -amount)
-             for code, amount in _parts(found)]
-    if parts:
-        posted = ledger.post(db, ledger.PostingRequest(
-            idempotency_key=f"transfer-{found.id}-destination", kind="transfer",
-            memo=f"transfer {found.id} of person {found.person_id} received in "
-                 f"{found.destination_province}",
-            effective_date=today, province=found.destination_province,
-            lines=[(found.transit_account, found.total_fen), *parts],
-        ), actor_id=user.id)
-        found.destination_entry_id = posted.entry_id
+    found.destination_entry_id = _post(
+        db, user, found, "destination", today,
+        [(found.transit_account, found.total_fen),
+         *((destination_pool if code.startswith("pool:") else code, -amount)
+           for code, amount in _parts(found))])
     person = db.get(Person, found.person_id)
     assert person is not None
     move_record(db, user, person, found.destination_region, today,

@@ -4,7 +4,6 @@ the session's CSRF token."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -19,16 +18,11 @@ from shebao.registry.identifiers import mask_resident_id
 from shebao.registry.models import Person
 from shebao.registry.regions import provinces
 from shebao.transfers import service
-from shebao.web.routes import render
+from shebao.web.routes import csrf_ok, render
 
 router = APIRouter(include_in_schema=False)
 MaybeUser = Annotated[User | None, Depends(optional_user)]
 STEP = {"approve": service.approve, "move": service.move_funds, "receive": service.receive}
-
-
-def _csrf_ok(request: Request, token: str) -> bool:
-    expected = getattr(request.state, "csrf_token", None)
-    return bool(expected) and secrets.compare_digest(str(expected), token)
 
 
 def _page(request: Request, db: Session, user: User, status_code: int = 200,
@@ -68,7 +62,7 @@ def apply(
 ) -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    if not _csrf_ok(request, csrf_token) or user.person_id is None:
+    if not csrf_ok(request, csrf_token) or user.person_id is None:
         return Response("missing or wrong CSRF token", status_code=403)
     try:
         service.apply(db, user, service.ApplicationInput(
@@ -88,7 +82,7 @@ def step(
 ) -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    if not _csrf_ok(request, csrf_token):
+    if not csrf_ok(request, csrf_token):
         return Response("missing or wrong CSRF token", status_code=403)
     try:
         STEP[action](db, user, transfer_id, None)
