@@ -82,8 +82,15 @@ def test_overdue_transfers_are_listed_for_supervisors(client: TestClient,
     staff(url)
     person = migrant(url)
     work(url, person, "440106", "MA1A2B3C4", FIRST_HALF)
-    made = client.post("/api/v1/transfers", headers=bearer(client, "citizen-wang"),
+    # Sichuan's desk takes the newcomer's application (it reaches the destination); a desk that
+    # reaches neither the person nor the destination does not see the person.
+    add_user(url, "clerk-jinjiang", "clerk", "510104")
+    outside = client.post("/api/v1/transfers", headers=bearer(client, "clerk-jinjiang"),
+                          json={"person_id": person, "destination_province": "510000"})
+    assert outside.status_code == 404
+    made = client.post("/api/v1/transfers", headers=bearer(client, "clerk-sichuan"),
                        json={"person_id": person, "destination_province": "510000"}).json()
+    assert made["channel"] == "desk"
     supervisor = bearer(client, "supervisor-sichuan")
     assert client.get("/api/v1/transfers/overdue", headers=supervisor).json() == []
     with transaction(url) as db:  # the target passed: applied a month ago

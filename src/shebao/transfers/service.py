@@ -27,7 +27,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shebao.auth.authz import NotFound, may_reach_region, person_for, require
+from shebao.auth.authz import NotFound, may_reach_person, may_reach_region, require
 from shebao.auth.models import Role, User
 from shebao.benefits.pension.models import PensionAward
 from shebao.benefits.pension.service import paid_record
@@ -155,15 +155,14 @@ def _in_flight(db: Session, person_id: int) -> Transfer | None:
 
 def apply(db: Session, user: User, data: ApplicationInput, today: dt.date | None = None
           ) -> Transfer:
-    """Open a transfer: a citizen online for themself, a clerk at the desk.
+    """Open a transfer: a citizen online for themself, a clerk at the desk (of the person's
+    office or of the place the record moves to).
 
     Refused: a destination that is not a province, a person drawing a pension, a transfer
     already in flight, a source that holds nothing of the person, the source as destination.
     """
     today = today or dt.date.today()
-    person = person_for(db, user, data.person_id, "transfer.apply")
-    if person.status != "active":
-        raise InputError("person_id", f"is {person.status}")
+    require(user, "transfer.apply")
     destination = accounts.province(data.destination_province, "destination_province")
     region = data.destination_region or destination
     try:
@@ -172,6 +171,14 @@ def apply(db: Session, user: User, data: ApplicationInput, today: dt.date | None
         raise InputError("destination_region", bad.reason) from None
     if not is_within(region, destination):
         raise InputError("destination_region", f"{region} is not in {destination}")
+    person = db.get(Person, data.person_id)
+    # The desk of the new place takes applications for newcomers: staff reach the person, or
+    # the region the record moves to.
+    if person is None or not (may_reach_person(user, person, db) or (
+            user.role != Role.citizen and may_reach_region(user, region))):
+        raise NotFound(f"person {data.person_id}")
+    if person.status != "active":
+        raise InputError("person_id", f"is {person.status}")
     _refuse_if_drawing(db, person)
     flying = _in_flight(db, person.id)
     if flying is not None:
