@@ -17,8 +17,10 @@ import typer
 
 from shebao.benefits.pension.cli import commands as pension_commands
 from shebao.errors import InputError, InputErrors
+from shebao.pooling.cli import commands as pooling_commands
 from shebao.supervision.cli import commands as audit_commands
 from shebao.supervision.cli import fraud_commands
+from shebao.transfers.cli import commands as transfer_commands
 
 app = typer.Typer(no_args_is_help=True, help="shebao: a national social security system.")
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
@@ -59,6 +61,8 @@ def refusals_exit_2(command: Callable[P, R]) -> Callable[P, R]:
 app.add_typer(pension_commands(refusals_exit_2), name="benefits")
 app.add_typer(audit_commands(refusals_exit_2), name="audit")
 app.add_typer(fraud_commands(refusals_exit_2), name="fraud")
+app.add_typer(pooling_commands(refusals_exit_2), name="pooling")
+app.add_typer(transfer_commands(refusals_exit_2), name="transfers")
 
 
 @app.command()

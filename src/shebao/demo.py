@@ -24,6 +24,7 @@ from shebao.benefits.pension.demo import seed_pensions
 from shebao.contributions import service as contributions
 from shebao.contributions.models import Bill
 from shebao.db.engine import transaction
+from shebao.pooling.demo import seed_central_adjustment
 from shebao.registry.identifiers import make_credit_code, make_resident_id
 from shebao.registry.models import (
     Employer,
@@ -37,6 +38,7 @@ from shebao.registry.regions import counties_of
 from shebao.registry.service import queue_near_duplicates
 from shebao.supervision.demo import seed_cases
 from shebao.supplementary import demo as supplementary_demo
+from shebao.transfers.demo import seed_transfers
 
 GUANGDONG = "440000"
 SICHUAN = "510000"
@@ -166,6 +168,9 @@ def seed_demo(
     seed_pensions(database_url)
     progress("claims", 0, 1)
     seed_claims(database_url)  # unemployment, work-injury and medical claims (benefits/)
+    progress("transfers and the central adjustment", 0, 1)
+    seed_transfers(database_url)  # between Guangdong and Sichuan (transfers/)
+    seed_central_adjustment(database_url)  # 2021 between the two provinces (pooling/)
     progress("supervision", 0, 1)
     seed_cases(database_url)  # fraud cases waiting for the supervisor
     return Seeded(persons=persons, employers=len(employers), **links, **paid)

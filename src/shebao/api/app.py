@@ -20,11 +20,15 @@ from shebao.calc.api import router as calc_router
 from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
 from shebao.ledger.api import router as ledger_router
+from shebao.pooling.api import router as pooling_router
+from shebao.pooling.web import router as pooling_pages
 from shebao.registry.api import router as registry_router
 from shebao.supervision.api import cases_router as supervision_router
 from shebao.supervision.api import router as audit_router
 from shebao.supervision.web import router as supervision_pages
 from shebao.supplementary.api import router as supplementary_router
+from shebao.transfers.api import router as transfers_router
+from shebao.transfers.web import router as transfer_pages
 from shebao.web.routes import router as web_router
 
 
@@ -44,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (
         accounts_router, registry_router, calc_router, ledger_router, contributions_router,
-        supplementary_router,
+        supplementary_router, transfers_router, pooling_router,
         pension_router,
         unemployment_router, injury_router, medical_router,
         audit_router, supervision_router,
@@ -54,5 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pension_pages)
     app.include_router(claims_pages)
     app.include_router(supervision_pages)
+    app.include_router(transfer_pages)
+    app.include_router(pooling_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

@@ -101,6 +101,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "medical.recipient": _STAFF_WRITE,
     "medical.consent": frozenset({Role.citizen, *_STAFF_WRITE}),
     "medical.insurer_read": frozenset({Role.employer}),
+    # Transfers between provinces: a citizen applies online and follows the status, a clerk
+    # applies at the desk; the source's clerks approve and move the funds, the destination's
+    # receive them; supervisors see the transfers past the service target.
+    "transfer.apply": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "transfer.read": frozenset({Role.citizen, *_STAFF_READ}),
+    "transfer.approve": _STAFF_WRITE,
+    "transfer.receive": _STAFF_WRITE,
+    "transfer.overdue": frozenset({Role.supervisor, Role.admin}),
+    # The central adjustment fund: supervisors and analysts read a year; administrators post it.
+    "pooling.read": frozenset({Role.supervisor, Role.analyst, Role.admin}),
+    "pooling.post": frozenset({Role.admin}),
 }
 
 

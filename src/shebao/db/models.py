@@ -8,12 +8,14 @@ from shebao.benefits.unemployment import models as unemployment_models
 from shebao.contributions import models as contribution_models
 from shebao.db.base import Base
 from shebao.ledger import models as ledger_models
+from shebao.pooling import models as pooling_models
 from shebao.registry import models as registry_models
 from shebao.supervision import models as supervision_models
 from shebao.supplementary import models as supplementary_models
+from shebao.transfers import models as transfer_models
 
 __all__ = [
     "Base", "auth_models", "contribution_models", "injury_models", "ledger_models",
-    "medical_models", "pension_models", "registry_models", "supervision_models",
-    "supplementary_models", "unemployment_models",
+    "medical_models", "pension_models", "pooling_models", "registry_models",
+    "supervision_models", "supplementary_models", "transfer_models", "unemployment_models",
 ]

@@ -829,6 +829,22 @@ def balance(db: Session, code: str) -> int:
     return int(found or 0)
 
 
+def person_balance_in(db: Session, code: str, province: str) -> int:
+    """A person's individual account as held under `province`'s control account (fen): what a
+    transfer out of that province can move (a person may hold money in several provinces)."""
+    spec = accounts.parse(code)
+    if not _is_individual(spec):
+        raise InputError("account", f"{code} is not a person's individual account")
+    table = IndividualAccountLine.__table__
+    return -int(db.scalar(
+        select(func.coalesce(func.sum(table.c.amount_fen), 0))
+        .join(LedgerEntry, LedgerEntry.id == table.c.entry_id)
+        .where(table.c.person_id == spec.person_id,
+               table.c.account == spec.code.split(":")[1],
+               LedgerEntry.province == province)
+    ) or 0)
+
+
 def replayed_balance(db: Session, code: str) -> int:
     """The balance recomputed from the account's lines, ignoring the cached balance."""
     spec = accounts.parse(code)

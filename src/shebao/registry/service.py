@@ -238,6 +238,14 @@ def _record_change(
     setattr(person, field, new)
 
 
+def move_record(
+    db: Session, user: User, person: Person, region: str, effective: date, reason: str
+) -> None:
+    """The office keeping a person's record changes (a transfer was received there); the
+    change leaves a history row like any other. The caller has checked the user's reach."""
+    _record_change(db, user, person, "residence_region", region, effective, reason)
+
+
 def update_person(db: Session, user: User, person_id: int, data: PersonUpdate) -> Person:
     """Change a person's details; each changed field leaves one history row."""
     person = person_for(db, user, person_id, "person.write")

@@ -3,7 +3,6 @@ status, a scan button) and the case page (alerts with their evidence, notes, the
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 from typing import Annotated
 
@@ -19,16 +18,11 @@ from shebao.errors import InputError
 from shebao.registry.regions import provinces
 from shebao.supervision import audit, service
 from shebao.supervision.models import Alert, Case
-from shebao.web.routes import render
+from shebao.web.routes import csrf_ok, render
 
 router = APIRouter(include_in_schema=False)
 MaybeUser = Annotated[User | None, Depends(optional_user)]
 BAR_WIDTH = 320
-
-
-def _csrf_ok(request: Request, token: str) -> bool:
-    expected = getattr(request.state, "csrf_token", None)
-    return bool(expected) and secrets.compare_digest(str(expected), token)
 
 
 def _provinces(user: User) -> list[str]:
@@ -70,7 +64,7 @@ def scan(request: Request, db: WriteDb, user: MaybeUser,
          csrf_token: Annotated[str, Form(max_length=64)] = "") -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    if not _csrf_ok(request, csrf_token):
+    if not csrf_ok(request, csrf_token):
         return Response("missing or wrong CSRF token", status_code=403)
     try:
         result = service.scan(db, user, province)
@@ -108,7 +102,7 @@ def add_note(case_id: int, request: Request, db: WriteDb, user: MaybeUser,
              csrf_token: Annotated[str, Form(max_length=64)] = "") -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    if not _csrf_ok(request, csrf_token):
+    if not csrf_ok(request, csrf_token):
         return Response("missing or wrong CSRF token", status_code=403)
     try:
         service.add_note(db, user, case_id, text)
@@ -131,7 +125,7 @@ def decide(
 ) -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    if not _csrf_ok(request, csrf_token):
+    if not csrf_ok(request, csrf_token):
         return Response("missing or wrong CSRF token", status_code=403)
     recovering = outcome == "recovered"
     try:

@@ -66,6 +66,12 @@ def render(request: Request, template: str, status_code: int = 200, **context: o
     )
 
 
+def csrf_ok(request: Request, token: str) -> bool:
+    """A form's CSRF token matches the session's."""
+    expected = getattr(request.state, "csrf_token", None)
+    return bool(expected) and secrets.compare_digest(str(expected), token)
+
+
 def _cookie_args(request: Request) -> dict[str, object]:
     return {
         "httponly": True,

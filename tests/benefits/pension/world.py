@@ -44,15 +44,16 @@ def desk(url: str) -> Desk:
     return Desk(employer)
 
 
-def fund_pool(url: str, fen: int = 10**10, key: str = "test-fiscal-subsidy") -> None:
+def fund_pool(url: str, fen: int = 10**10, key: str = "test-fiscal-subsidy",
+              province: str = SICHUAN) -> None:
     """The province's finance tops up the pooled fund, as subsidies do when pensions exceed
     contributions."""
     with transaction(url, write=True) as db:
         ledger.post(db, ledger.PostingRequest(
             idempotency_key=key, kind="subsidy", memo="fiscal subsidy to the pension pool",
             effective_date=date(2020, 1, 1),
-            lines=[(accounts.fiscal_subsidy(SICHUAN), fen),
-                   (accounts.pool("employee_pension", SICHUAN), -fen)],
+            lines=[(accounts.fiscal_subsidy(province), fen),
+                   (accounts.pool("employee_pension", province), -fen)],
         ))
 
 

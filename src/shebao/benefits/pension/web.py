@@ -3,7 +3,6 @@ applications to approve or reject with a reason. Forms carry the session's CSRF 
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,15 +17,10 @@ from shebao.errors import InputError
 from shebao.policy.formulas.periods import format_month
 from shebao.registry.identifiers import mask_resident_id
 from shebao.registry.models import Person
-from shebao.web.routes import render
+from shebao.web.routes import csrf_ok, render
 
 router = APIRouter(include_in_schema=False)
 MaybeUser = Annotated[User | None, Depends(optional_user)]
-
-
-def _csrf_ok(request: Request, token: str) -> bool:
-    expected = getattr(request.state, "csrf_token", None)
-    return bool(expected) and secrets.compare_digest(str(expected), token)
 
 
 @router.get("/pension", response_class=HTMLResponse)
@@ -52,7 +46,7 @@ def authenticate_now(
 ) -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    if not _csrf_ok(request, csrf_token) or user.person_id is None:
+    if not csrf_ok(request, csrf_token) or user.person_id is None:
         return Response("missing or wrong CSRF token", status_code=403)
     try:
         payroll.authenticate(db, user, user.person_id, "online")
@@ -94,7 +88,7 @@ def decide(
 ) -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    if not _csrf_ok(request, csrf_token):
+    if not csrf_ok(request, csrf_token):
         return Response("missing or wrong CSRF token", status_code=403)
     try:
         if decision == "approve":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -175,3 +176,18 @@ def explain_transfer(
             "result": int(r["months"]),
         },
     ]
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The day `days` working days (Monday to Friday) after `start`: a service target's due day.
+
+    Public holidays are not modelled, so a target over a holiday week falls a few days early.
+    """
+    if days < 0:
+        raise InputError("days", "cannot be negative")
+    day, left = start, days
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day

@@ -1,0 +1,1 @@
+"""Pooled funds above the province: the central adjustment fund (issue 6)."""

@@ -1,0 +1,1 @@
+"""Transfers of pension and medical records between provinces (issue 6)."""
