@@ -778,6 +778,21 @@ def balance(db: Session, code: str) -> int:
     return int(found or 0)
 
 
+def person_balances(db: Session, account: str, persons: Select[Any]) -> dict[int, int]:
+    """The balances (normal sense) of many persons' `account` (e.g. "pension") in one query:
+    person id → fen, for the persons `persons` selects (one column of ids) that have lines;
+    the others hold 0. What `balance` gives for each `person:<account>:<id>`, read set-wise
+    for a batch (the pension payroll reads 10,000 accounts at once)."""
+    if not _is_individual(accounts.parse(accounts.person(account, 1), "account")):
+        raise InputError("account", f"{account} is not a kind of individual account")
+    table = IndividualAccountLine.__table__
+    return {int(person): -int(total) for person, total in db.execute(
+        select(table.c.person_id, func.sum(table.c.amount_fen))
+        .where(table.c.account == account, table.c.person_id.in_(persons.scalar_subquery()))
+        .group_by(table.c.person_id)
+    )}
+
+
 def replayed_balance(db: Session, code: str) -> int:
     """The balance recomputed from the account's lines, ignoring the cached balance."""
     spec = accounts.parse(code)
