@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -261,11 +262,27 @@ class RunResult:
     paid_fen: int
     suspended: int
     attempts: int
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)
+    """Wall-clock seconds of each phase of this call, summed over its batches: the profile."""
 
 
-def _result(run: PayrollRun) -> RunResult:
+def _result(run: PayrollRun, seconds: dict[str, float]) -> RunResult:
     return RunResult(run.id, run.province, run.month, run.status, run.processed, run.payments,
-                     run.paid_fen, run.suspended, run.attempts)
+                     run.paid_fen, run.suspended, run.attempts, seconds)
+
+
+Lap = Callable[[str], None]
+
+
+def _stopwatch(seconds: dict[str, float]) -> Lap:
+    """`lap(phase)` adds the time since the previous lap to `phase` in `seconds`."""
+    last = [time.perf_counter()]
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        seconds[phase] = seconds.get(phase, 0.0) + now - last[0]
+        last[0] = now
+    return lap
 
 
 def _start(database_url: str | None, province: str, month: str) -> int:
@@ -307,16 +324,23 @@ def run_payroll(
     number = _check_month(month, paid_on)
     if not 1 <= batch_size <= 10_000:
         raise InputError("batch_size", "must be between 1 and 10,000")
+    seconds: dict[str, float] = {}
+    lap = _stopwatch(seconds)
     run_id = _start(database_url, province, month)
     with transaction(database_url, write=True) as db:
         stop_deceased(db, province, paid_on, user.id)
+    lap("start, stop the deceased")
     while True:
         with transaction(database_url, write=True) as db:
             run = db.scalar(select(PayrollRun).where(PayrollRun.id == run_id).with_for_update())
             assert run is not None
-            if not _pay_batch(db, run, number, batch_size, paid_on, user.id, on_award):
+            more = _pay_batch(db, run, number, batch_size, paid_on, user.id, on_award, lap)
+            if not more:
                 run.status, run.finished_at = "done", utcnow()
-                return _result(run)
+                result = _result(run, seconds)
+        lap("commit")
+        if not more:
+            return result
 
 
 # -- a batch, set-based ---------------------------------------------------------------------
@@ -343,7 +367,8 @@ def _day_months(days: list[dt.date]) -> NDArray[np.int64]:
 
 
 def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_on: dt.date,
-               actor_id: int | None, on_award: Callable[[int, int], None] | None) -> bool:
+               actor_id: int | None, on_award: Callable[[int, int], None] | None,
+               lap: Lap) -> bool:
     """Pay the next batch of the run's awards; False when none is left.
 
     Each read is one query for the whole batch. The common case — an award in payment, its
@@ -364,6 +389,7 @@ def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_o
                ~exists().where(payment.c.award_id == award.c.id, payment.c.month == text))
         .order_by(award.c.id).limit(batch_size)
     ).all()
+    lap("select the batch")
     if not rows:
         return False
     ids = np.array([r.id for r in rows], dtype=np.int64)
@@ -394,6 +420,7 @@ def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_o
         balance += _lookup(ids, [(r.id, held.get(r.person_id, 0)) for r in rows
                                  if r.scheme == scheme], 0)
 
+    lap("read paid months, authentications, amounts, balances")
     covers = b.survival_authentication_months(Policy.at(b.month_start(month), run.province),
                                               run.province).values
     since = np.maximum(last_authenticated, _day_months([r.approved_on for r in rows]))
@@ -405,7 +432,8 @@ def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_o
     )
     from_account = np.where(common, np.minimum(account_part, np.maximum(balance, 0)), 0)
     paid = np.where(common, total, 0)
-    entry_id = _post_batch(db, run, month, paid_on, actor_id, [
+    lap("compute payments")
+    entry_id = _post_batch(db, run, month, paid_on, actor_id, lap, [
         (int(ids[i]), rows[i].person_id, schemes[i], int(paid[i]), int(from_account[i]))
         for i in np.flatnonzero(common).tolist()
     ]) if common.any() else None
@@ -418,6 +446,7 @@ def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_o
         ctx = _context(db, found, run.province, month, paid_on, actor_id)
         settled = {a.id: _settle(db, a, month, ctx, run.id) for a in found}
     assert entry_id is not None or not common.any()
+    lap("settle the others award by award")
 
     if on_award is None:
         run.processed += len(ids)
@@ -436,6 +465,7 @@ def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_o
             on_award(run.processed, run.payments)
     run.cursor_award_id = high
     db.flush()
+    lap("count")
     return True
 
 
@@ -453,7 +483,8 @@ def _lookup(ids: NDArray[np.int64], pairs: list[tuple[int, int]], fill: int
 
 
 def _post_batch(db: Session, run: PayrollRun, month: int, paid_on: dt.date,
-                actor_id: int | None, payments: list[tuple[int, int, str, int, int]]) -> int:
+                actor_id: int | None, lap: Lap, payments: list[tuple[int, int, str, int, int]]
+                ) -> int:
     """One ledger entry for the batch's common payments (award, person, scheme, amount,
     account part), then their payment rows; the entry's id.
 
@@ -476,6 +507,7 @@ def _post_batch(db: Session, run: PayrollRun, month: int, paid_on: dt.date,
     else:
         db.execute(insert(_STAGE), [dict(zip(_STAGE.c.keys(), row, strict=True))
                                     for row in staged])
+    lap("stage payment rows")
 
     pooled: dict[str, int] = defaultdict(int)
     from_accounts: dict[str, int] = defaultdict(int)
@@ -498,6 +530,7 @@ def _post_batch(db: Session, run: PayrollRun, month: int, paid_on: dt.date,
         totals={a: fen for a, fen in from_accounts.items() if fen},
     ) if any(from_accounts.values()) else None)
     assert not posted.replayed, "a batch's key is used once: the batch commits with it"
+    lap("post the batch entry")
     db.execute(insert(PensionPayment.__table__).from_select(
         ["award_id", "person_id", "month", "amount_fen", "pool_part_fen", "account_part_fen",
          "paid_on", "run_id", "ledger_entry_id"],
@@ -507,6 +540,7 @@ def _post_batch(db: Session, run: PayrollRun, month: int, paid_on: dt.date,
                literal(posted.entry_id, Integer))
         .order_by(_STAGE.c.award_id)))
     _STAGE.drop(connection)
+    lap("write payment rows")
     return posted.entry_id
 
 
