@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import sys
 import time
@@ -283,6 +284,7 @@ def main() -> int:
     print(f"load average at start: {load()} ({os.cpu_count()} cores)")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still drop the database
     try:
         return measure(url, args)
     finally:

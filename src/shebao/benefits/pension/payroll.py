@@ -28,8 +28,10 @@ import datetime as dt
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,12 +43,16 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    case,
+    cast,
     exists,
+    extract,
     func,
     insert,
     literal,
     select,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -357,15 +363,6 @@ parts from it (one INSERT ... SELECT), then the payment rows are copied from it 
 entry's id. A temporary table of the batch's transaction, dropped at its end."""
 
 
-def _months(texts: list[str]) -> NDArray[np.int64]:
-    """'YYYY-MM' texts as month numbers (stored months are well formed)."""
-    return np.array([int(t[:4]) * 12 + int(t[5:7]) - 1 for t in texts], dtype=np.int64)
-
-
-def _day_months(days: list[dt.date]) -> NDArray[np.int64]:
-    return np.array([d.year * 12 + d.month - 1 for d in days], dtype=np.int64)
-
-
 def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_on: dt.date,
                actor_id: int | None, on_award: Callable[[int, int], None] | None,
                lap: Lap) -> bool:
@@ -378,65 +375,79 @@ def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_o
     arrears are.
     """
     text = format_month(month)
+    if db.get_bind().dialect.name == "postgresql":
+        # The batch's queries probe indexes thousands of times; their estimated cost would
+        # have PostgreSQL compile them (JIT) for each batch, which costs more than it saves.
+        db.execute(sql_text("SET LOCAL jit = off"))
     award, person = PensionAward.__table__, Person.__table__
     payment = PensionPayment.__table__
-    rows = db.execute(
-        select(award.c.id, award.c.person_id, award.c.scheme, award.c.first_month,
-               award.c.status, award.c.approved_on, person.c.death_date)
+    schemes = sorted(SCHEME_ACCOUNT)
+    # Numbers only (month numbers, flags, the scheme's index), so the rows become arrays.
+    batch = _array(db.execute(
+        select(award.c.id, award.c.person_id,
+               case({s: i for i, s in enumerate(schemes)}, value=award.c.scheme),
+               _month_number(award.c.first_month), _day_month_number(award.c.approved_on),
+               case(((award.c.status == "payment") & person.c.death_date.is_(None), 1),
+                    else_=0))
         .join(person, person.c.id == award.c.person_id)
         .where(award.c.province == run.province, award.c.status.in_(PAYABLE),
                award.c.first_month <= text, award.c.id > run.cursor_award_id,
-               ~exists().where(payment.c.award_id == award.c.id, payment.c.month == text))
+               # (the repeated cursor bounds the payments' index scan to the batch's range)
+               ~exists().where(payment.c.award_id == award.c.id, payment.c.month == text,
+                               payment.c.award_id > run.cursor_award_id))
         .order_by(award.c.id).limit(batch_size)
-    ).all()
+    ), 6)
     lap("select the batch")
-    if not rows:
+    if not len(batch):
         return False
-    ids = np.array([r.id for r in rows], dtype=np.int64)
+    ids, persons, scheme_of, first_month, approved, alive_in_payment = batch.T
     low, high = int(ids[0]), int(ids[-1])
     in_batch = award.c.id.between(low, high) & (award.c.province == run.province)
 
-    paid_before = _lookup(ids, db.execute(
+    paid_before = _lookup(ids, _array(db.execute(
         select(payment.c.award_id, func.count()).where(
             payment.c.award_id.between(low, high), payment.c.month < text)
-        .group_by(payment.c.award_id)).all(), 0)
+        .group_by(payment.c.award_id)), 2), 0)
     authentication = SurvivalAuthentication.__table__
-    last_authenticated = _lookup(ids, [(a, d.year * 12 + d.month - 1) for a, d in db.execute(
-        select(award.c.id, func.max(authentication.c.authenticated_on))
-        .join(authentication, authentication.c.person_id == award.c.person_id)
-        .where(in_batch).group_by(award.c.id))], -1)
+    last = select(func.max(authentication.c.authenticated_on)).where(  # by the person index
+        authentication.c.person_id == award.c.person_id).scalar_subquery()
+    last_authenticated = _lookup(ids, _array(db.execute(
+        select(award.c.id, func.coalesce(_day_month_number(last), -1)).where(in_batch)), 2),
+        -1)
     amounts = PensionAmount.__table__
-    in_force = db.execute(  # every amount up to the month; the last per award is in force
+    in_force = _array(db.execute(  # every amount up to the month; the last is in force
         select(amounts.c.award_id, amounts.c.total_fen, amounts.c.account_part_fen)
         .where(amounts.c.award_id.between(low, high), amounts.c.effective_month <= text)
-        .order_by(amounts.c.award_id, amounts.c.effective_month)).all()
-    total = _lookup(ids, [(a, t) for a, t, _ in in_force], -1)
-    account_part = _lookup(ids, [(a, p) for a, _, p in in_force], 0)
-    schemes = [r.scheme for r in rows]
+        .order_by(amounts.c.award_id, amounts.c.effective_month)), 3)
+    in_force = in_force[np.r_[in_force[1:, 0] != in_force[:-1, 0], True]] \
+        if len(in_force) else in_force
+    total = _lookup(ids, in_force[:, [0, 1]], -1)
+    account_part = _lookup(ids, in_force[:, [0, 2]], 0)
     balance = np.zeros(len(ids), dtype=np.int64)
-    for scheme in sorted(set(schemes)):
-        held = ledger.person_balances(db, SCHEME_ACCOUNT[scheme], select(award.c.person_id)
-                                      .where(in_batch, award.c.scheme == scheme))
-        balance += _lookup(ids, [(r.id, held.get(r.person_id, 0)) for r in rows
-                                 if r.scheme == scheme], 0)
+    for i in np.unique(scheme_of).tolist():
+        held = ledger.person_balances(db, SCHEME_ACCOUNT[schemes[i]], select(award.c.person_id)
+                                      .where(in_batch, award.c.scheme == schemes[i]))
+        mine = scheme_of == i
+        balance[mine] = [held.get(p, 0) for p in persons[mine].tolist()]
 
     lap("read paid months, authentications, amounts, balances")
     covers = b.survival_authentication_months(Policy.at(b.month_start(month), run.province),
                                               run.province).values
-    since = np.maximum(last_authenticated, _day_months([r.approved_on for r in rows]))
     common = (
-        (np.array([r.status == "payment" and r.death_date is None for r in rows]))
-        & (paid_before == month - _months([r.first_month for r in rows]))
-        & (month < since + int(covers["period_months"]) + int(covers["grace_months"]))
+        (alive_in_payment == 1)
+        & (paid_before == month - first_month)
+        & (month < np.maximum(last_authenticated, approved) + int(covers["period_months"])
+           + int(covers["grace_months"]))
         & (total > 0)
     )
     from_account = np.where(common, np.minimum(account_part, np.maximum(balance, 0)), 0)
     paid = np.where(common, total, 0)
     lap("compute payments")
-    entry_id = _post_batch(db, run, month, paid_on, actor_id, lap, [
-        (int(ids[i]), rows[i].person_id, schemes[i], int(paid[i]), int(from_account[i]))
-        for i in np.flatnonzero(common).tolist()
-    ]) if common.any() else None
+    entry_id = _post_batch(db, run, month, paid_on, actor_id, lap, list(zip(
+        ids[common].tolist(), persons[common].tolist(),
+        [schemes[i] for i in scheme_of[common].tolist()], paid[common].tolist(),
+        from_account[common].tolist(), strict=True,
+    ))) if common.any() else None
 
     settled: dict[int, Settled] = {}
     others = ids[~common].tolist()
@@ -469,17 +480,32 @@ def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_o
     return True
 
 
-def _lookup(ids: NDArray[np.int64], pairs: list[tuple[int, int]], fill: int
-            ) -> NDArray[np.int64]:
-    """Values keyed by award id as an array over the (sorted) batch ids; the last pair of an
-    id wins; `fill` for ids without one."""
+def _array(rows: Iterable[Iterable[int]], columns: int) -> NDArray[np.int64]:
+    """Rows of whole numbers as a (rows × columns) array, without a Python object a value."""
+    return np.fromiter(chain.from_iterable(rows), dtype=np.int64).reshape(-1, columns)
+
+
+def _lookup(ids: NDArray[np.int64], pairs: NDArray[np.int64], fill: int) -> NDArray[np.int64]:
+    """Values keyed by award id — `pairs` of (id, value), each id at most once — as an array
+    over the (sorted) batch ids; `fill` for ids without one."""
     found = np.full(len(ids), fill, dtype=np.int64)
-    if pairs:
-        keys = np.array([k for k, _ in pairs], dtype=np.int64)
-        at = np.searchsorted(ids, keys).clip(0, len(ids) - 1)
-        hit = ids[at] == keys
-        found[at[hit]] = np.array([v for _, v in pairs], dtype=np.int64)[hit]
+    if len(pairs):
+        at = np.searchsorted(ids, pairs[:, 0]).clip(0, len(ids) - 1)
+        hit = ids[at] == pairs[:, 0]
+        found[at[hit]] = pairs[hit, 1]
     return found
+
+
+def _month_number(column: Any) -> Any:
+    """SQL: a 'YYYY-MM' column as a month number (year × 12 + month − 1)."""
+    return (cast(func.substr(column, 1, 4), Integer) * 12
+            + cast(func.substr(column, 6, 2), Integer) - 1)
+
+
+def _day_month_number(column: Any) -> Any:
+    """SQL: the month number of a date column."""
+    return cast(extract("year", column), Integer) * 12 + cast(extract("month", column),
+                                                              Integer) - 1
 
 
 def _post_batch(db: Session, run: PayrollRun, month: int, paid_on: dt.date,
