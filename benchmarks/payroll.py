@@ -32,18 +32,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import statistics
-import sys
 import time
 import uuid
 from datetime import date
 
 import numpy as np
 import psycopg
-from monthly_bulk import copy_text, counties, identity_numbers, load
-from sqlalchemy import create_engine, text
+from monthly_bulk import copy_text, counties, identity_numbers, load, with_own_database
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 PROVINCE = "510000"
@@ -272,29 +269,7 @@ def main() -> int:
     parser.add_argument("--skip-check", action="store_true",
                         help="skip the checks at the end (ledger.check reads every account)")
     args = parser.parse_args()
-    server = (os.environ.get("SHEBAO_BENCH_DATABASE_URL")
-              or os.environ.get("SHEBAO_TEST_DATABASE_URL")
-              or "postgresql://postgres@127.0.0.1:5432/test")
-    admin_url = make_url(server)
-    if admin_url.drivername == "postgresql":
-        admin_url = admin_url.set(drivername="postgresql+psycopg")
-    name = f"shebao_bench_{uuid.uuid4().hex[:10]}"
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    print(f"load average at start: {load()} ({os.cpu_count()} cores)")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still drop the database
-    try:
-        return measure(url, args)
-    finally:
-        from shebao.db.engine import get_engine
-
-        get_engine(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        print(f"dropped database {name}", file=sys.stderr)
+    return with_own_database(lambda url: measure(url, args))
 
 
 def measure(url: str, args: argparse.Namespace) -> int:

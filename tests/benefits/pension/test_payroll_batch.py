@@ -10,13 +10,22 @@ from datetime import date
 import pytest
 from sqlalchemy import func, insert, select
 
+from shebao.auth.models import User
 from shebao.benefits.pension import payroll
 from shebao.benefits.pension.models import PayrollRun, PensionAward, PensionPayment
 from shebao.db.engine import transaction
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
 from shebao.ledger.models import IndividualAccountLine, LedgerEntry
-from tests.benefits.pension.world import award, contribute, desk, fund_pool, retirees, user
+from tests.benefits.pension.world import (
+    Desk,
+    award,
+    contribute,
+    desk,
+    fund_pool,
+    retirees,
+    user,
+)
 from tests.helpers import add_person
 
 PROVINCE = "510000"
@@ -43,13 +52,22 @@ def _in_force(db, award_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-
     return found.total_fen, found.account_part_fen
 
 
-def test_one_entry_per_batch_whose_lines_are_the_payments(database_url: str) -> None:
-    world = desk(database_url)
-    ids = retirees(database_url, 5, world.employer)
-    fund_pool(database_url)
-    with transaction(database_url) as db:
+def _paid_through(url: str, count: int, month: str | None = "2026-10"
+                  ) -> tuple[Desk, list[int], User]:
+    """`count` retirees with a funded pool, paid through `month` (their back months, award by
+    award): the desk, the awards' ids and the admin who runs the payroll."""
+    world = desk(url)
+    ids = retirees(url, count, world.employer)
+    fund_pool(url)
+    with transaction(url) as db:
         admin = user(db, "admin-state")
-    payroll.run_payroll(database_url, admin, PROVINCE, "2026-10")  # back pay, award by award
+    if month is not None:
+        payroll.run_payroll(url, admin, PROVINCE, month)
+    return world, ids, admin
+
+
+def test_one_entry_per_batch_whose_lines_are_the_payments(database_url: str) -> None:
+    world, ids, admin = _paid_through(database_url, 5)
     late = add_person(database_url, "迟到", "510104", date(1963, 3, 5), 151)
     contribute(database_url, world.employer, [late], {"2021-01": 600000}, date(2021, 1, 1))
     late_award = award(database_url, late, deemed_months=200)  # back months in a batch
@@ -124,12 +142,7 @@ def test_one_entry_per_batch_whose_lines_are_the_payments(database_url: str) -> 
 def test_a_run_killed_inside_a_batch_and_run_again_pays_each_award_once(
     database_url: str,
 ) -> None:
-    world = desk(database_url)
-    ids = retirees(database_url, 5, world.employer)
-    fund_pool(database_url)
-    with transaction(database_url) as db:
-        admin = user(db, "admin-state")
-    payroll.run_payroll(database_url, admin, PROVINCE, "2026-10")
+    _, ids, admin = _paid_through(database_url, 5)
 
     def die_at(count: int):  # type: ignore[no-untyped-def]
         def die(processed: int, _payments: int) -> None:
@@ -167,12 +180,7 @@ def test_a_run_killed_inside_a_batch_and_run_again_pays_each_award_once(
 
 
 def test_a_batch_suspends_the_unauthenticated_and_pays_the_others(database_url: str) -> None:
-    world = desk(database_url)
-    ids = retirees(database_url, 3, world.employer)
-    fund_pool(database_url)
-    with transaction(database_url) as db:
-        admin = user(db, "admin-state")
-    payroll.run_payroll(database_url, admin, PROVINCE, "2026-10")
+    _, ids, admin = _paid_through(database_url, 3)
     with transaction(database_url, write=True) as db:
         # Awarded long ago and never authenticated: not covered for 2026-11.
         db.get(PensionAward, ids[1]).approved_on = date(2025, 10, 20)
@@ -187,11 +195,7 @@ def test_a_batch_suspends_the_unauthenticated_and_pays_the_others(database_url: 
 
 
 def test_the_check_finds_payment_rows_naming_what_does_not_exist(database_url: str) -> None:
-    world = desk(database_url)
-    [award_id] = retirees(database_url, 1, world.employer)
-    fund_pool(database_url)
-    with transaction(database_url) as db:
-        admin = user(db, "admin-state")
+    _, [award_id], admin = _paid_through(database_url, 1, None)
     payroll.run_payroll(database_url, admin, PROVINCE, "2026-11")
     with transaction(database_url, write=True) as db:
         good = db.scalar(select(PensionPayment).order_by(PensionPayment.id).limit(1))
