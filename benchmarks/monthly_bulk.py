@@ -26,10 +26,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -239,6 +241,13 @@ def main() -> int:
     parser.add_argument("--skip-check", action="store_true",
                         help="skip ledger.check at the end (it reads every account)")
     args = parser.parse_args()
+    return with_own_database(lambda url: measure(url, args))
+
+
+def with_own_database(work: Callable[[str], int]) -> int:
+    """`work(url)` on a fresh database of the benchmark server (SHEBAO_BENCH_DATABASE_URL, else
+    SHEBAO_TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/test), dropped at the
+    end, also on failure or SIGTERM."""
     server = (os.environ.get("SHEBAO_BENCH_DATABASE_URL")
               or os.environ.get("SHEBAO_TEST_DATABASE_URL")
               or "postgresql://postgres@127.0.0.1:5432/test")
@@ -251,8 +260,9 @@ def main() -> int:
     print(f"load average at start: {load()} ({os.cpu_count()} cores)")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still drop the database
     try:
-        return measure(url, args)
+        return work(url)
     finally:
         from shebao.db.engine import get_engine
 

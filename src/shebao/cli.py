@@ -255,12 +255,14 @@ def policy_check(
 
 @ledger_app.command("check")
 def ledger_check() -> None:
-    """Verify every ledger invariant; print each breach and exit 1 when there is any."""
+    """Verify every ledger invariant, and the pension payment rows against their entries (a
+    table without foreign keys); print each breach and exit 1 when there is any."""
+    from shebao.benefits.pension import payroll
     from shebao.db.engine import transaction
     from shebao.ledger.service import check, totals
 
     with transaction() as session:
-        problems = check(session)
+        problems = check(session) + payroll.check(session)
         counted = totals(session)
     for problem in problems:
         typer.echo(f"breach: {problem}", err=True)

@@ -180,13 +180,13 @@ def test_0006_folds_bill_lines_and_moves_person_lines_to_the_sub_ledger(empty_ur
 
 
 def test_0012_reads_payments_person_lines_from_the_contribution_rows(empty_url: str) -> None:
-    """A 0009 database with bill 1 paid (entry 1), that payment reversed (entry 2) and a
+    """A 0010 database with bill 1 paid (entry 1), that payment reversed (entry 2) and a
     manual credit of 1 yuan to the same person (entry 3): 0012 deletes exactly the copies of
     the contribution rows (entries 1 and 2), keeps the manual line, and every balance, the
     statement and the check are unchanged; the rows are append-only afterwards, and the
     downgrade copies them back."""
     _paid_bill_at_0005(empty_url)
-    upgrade(empty_url, "0009")
+    upgrade(empty_url, "0010")
     now = "2026-01-02"
     control = "(SELECT id FROM ledger_accounts WHERE code = 'individual:{}:440000')"
     statements = [
@@ -239,7 +239,7 @@ def test_0012_reads_payments_person_lines_from_the_contribution_rows(empty_url: 
         with pytest.raises(Exception, match="never"), get_engine(empty_url).begin() as c:
             c.execute(text(statement))
 
-    downgrade(empty_url, "0009")
+    downgrade(empty_url, "0010")
     with get_engine(empty_url).connect() as connection:
         assert sorted(connection.execute(text(lines)).all()) == copied
     with get_engine(empty_url).begin() as connection:  # the triggers are gone with 0012
@@ -248,12 +248,12 @@ def test_0012_reads_payments_person_lines_from_the_contribution_rows(empty_url: 
 
 def test_0012_stops_when_a_payment_s_lines_are_not_its_bill_s_rows(empty_url: str) -> None:
     """A payment entry whose sub-ledger lines differ from its bill's rows is not converted:
-    the upgrade names it and leaves the database at 0009."""
+    the upgrade names it and leaves the database at 0010."""
     _paid_bill_at_0005(empty_url)
-    upgrade(empty_url, "0009")
+    upgrade(empty_url, "0010")
     with get_engine(empty_url).begin() as connection:
         connection.execute(text("INSERT INTO individual_account_lines (entry_id, person_id, "
                                 "account, amount_fen) VALUES (1, 1, 'annuity', -5)"))
     with pytest.raises(Exception, match=r"entries \[1\]"):
         upgrade(empty_url)
-    assert current_revision(empty_url) == "0009"
+    assert current_revision(empty_url) == "0010"

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shebao.db.base import Base, TimestampMixin, utcnow
+from shebao.ledger.models import BigId
 
 APPLICATION_STATUSES = ("draft", "submitted", "approved", "rejected")
 AWARD_STATUSES = ("payment", "suspended", "stopped")
@@ -139,22 +140,28 @@ class PayrollRun(Base):
 
 
 class PensionPayment(Base):
-    """One month of one award, paid once: the pooled and account parts and the ledger entry."""
+    """One month of one award, paid once: the pooled and account parts and the ledger entry.
+
+    The payroll writes these by the million (a batch's rows at once, sharing the batch's
+    ledger entry), so the table carries only what reads need: the primary key and the unique
+    (award, month), which also serves every read by award. No foreign keys on purpose:
+    PostgreSQL checks a foreign key one row at a time; `payroll.check` verifies the awards,
+    persons, runs and ledger entries the rows name, set-wise.
+    """
 
     __tablename__ = "pension_payments"
     __table_args__ = (UniqueConstraint("award_id", "month"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    award_id: Mapped[int] = mapped_column(ForeignKey("pension_awards.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
-    month: Mapped[str] = mapped_column(String(7), index=True)
+    award_id: Mapped[int]
+    person_id: Mapped[int]
+    month: Mapped[str] = mapped_column(String(7))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     pool_part_fen: Mapped[int] = mapped_column(BigInteger)
     account_part_fen: Mapped[int] = mapped_column(BigInteger)
     paid_on: Mapped[date] = mapped_column(Date)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("pension_payroll_runs.id"),
-                                               default=None)
-    ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
+    run_id: Mapped[int | None] = mapped_column(default=None)
+    ledger_entry_id: Mapped[int] = mapped_column(BigId)
 
 
 class SurvivalAuthentication(Base):

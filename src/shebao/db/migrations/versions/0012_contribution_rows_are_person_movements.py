@@ -18,7 +18,7 @@ the ledger reads them through `ledger.movements()` instead of keeping a copy in
 Downgrade copies the rows back into the sub-ledger and drops the triggers.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-27 16:50:00
 """
 
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
