@@ -20,9 +20,10 @@ Rules every posting obeys (docs/ledger.md):
 Concurrency. The accounts an entry touches are locked before their balances are read: on
 PostgreSQL with SELECT ... FOR UPDATE in ascending id order (so two postings never wait on each
 other in a cycle); on SQLite by the write transaction's BEGIN IMMEDIATE (one writer at a time;
-sessions from `transaction(url, write=True)` or the API's `WriteDb`). Two requests racing with
-one idempotency key meet at the unique constraint: the loser rolls back its savepoint and
-returns the winner's entry.
+sessions from `transaction(url, write=True)` or the API's `WriteDb`). The entry row is written
+first, with INSERT ... ON CONFLICT DO NOTHING: two requests racing with one idempotency key
+meet at its unique index, where the second waits for the first to commit, writes nothing and
+returns the first's entry.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, literal, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -224,6 +224,19 @@ def _hash(body: dict[str, object]) -> str:
 # -- accounts --------------------------------------------------------------------------------
 
 
+def _insert_or_skip(db: Session, table: Any) -> Any:
+    """INSERT into `table` that skips a row conflicting with a unique constraint (any of them:
+    no conflict target) instead of failing."""
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - shebao runs on SQLite and PostgreSQL
+        raise NotImplementedError(dialect)
+    return dialect_insert(table).on_conflict_do_nothing()
+
+
 def _insert_missing(db: Session, specs: list[accounts.AccountCode]) -> None:
     """Create accounts that do not exist yet; a concurrent creator of the same code wins."""
     rows = [
@@ -231,16 +244,7 @@ def _insert_missing(db: Session, specs: list[accounts.AccountCode]) -> None:
          "allow_negative": s.allow_negative, "balance_fen": 0, "line_count": 0}
         for s in sorted(specs, key=lambda s: s.code)  # one order, so creators never deadlock
     ]
-    dialect = db.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - shebao runs on SQLite and PostgreSQL
-        db.execute(insert(LedgerAccount), rows)
-        return
-    statement = dialect_insert(LedgerAccount).on_conflict_do_nothing(index_elements=["code"])
-    db.execute(statement, rows)
+    db.execute(_insert_or_skip(db, LedgerAccount.__table__), rows)
 
 
 def _check_owners(
@@ -295,23 +299,63 @@ def open_account(db: Session, code: str) -> LedgerAccount:
     return account
 
 
-def _lock(db: Session, codes: Sequence[str]) -> dict[str, LedgerAccount]:
+@dataclass
+class _Locked:
+    """An account row locked for a posting (plain values, no ORM object)."""
+
+    id: int
+    code: str
+    balance_fen: int
+    line_count: int
+    sign: int
+    allow_negative: bool
+
+
+_ACCOUNTS = LedgerAccount.__table__
+_ENTRIES = LedgerEntry.__table__
+_LOCK = (
+    select(_ACCOUNTS.c.id, _ACCOUNTS.c.code, _ACCOUNTS.c.balance_fen, _ACCOUNTS.c.line_count,
+           _ACCOUNTS.c.normal_side, _ACCOUNTS.c.allow_negative)
+    .where(_ACCOUNTS.c.code.in_(bindparam("codes", expanding=True)))
+    .order_by(_ACCOUNTS.c.id)
+    .with_for_update()
+)
+_SET_BALANCE = (
+    update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+    .values(balance_fen=bindparam("new_balance"), line_count=bindparam("new_count"))
+)
+
+
+def _lock(db: Session, codes: Sequence[str]) -> dict[str, _Locked]:
     """The accounts, locked for this transaction in ascending id order (PostgreSQL)."""
-    query = (
-        select(LedgerAccount)
-        .where(LedgerAccount.code.in_(codes))
-        .order_by(LedgerAccount.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return {account.code: account for account in db.scalars(query)}
+    return {
+        code: _Locked(id_, code, balance, count, 1 if side == "debit" else -1, bool(negative))
+        for id_, code, balance, count, side, negative in db.execute(_LOCK, {"codes": codes})
+    }
 
 
-def _update_balance(account: LedgerAccount, delta_fen: int, lines: int) -> None:
-    """Apply an entry's signed sum on one account (debit > 0) to the locked object, as already
-    stored: one executemany writes every account's new balance (no unit-of-work flush)."""
-    set_committed_value(account, "balance_fen", account.balance_fen + account.sign * delta_fen)
-    set_committed_value(account, "line_count", account.line_count + lines)
+def _update_balance(account: _Locked, delta_fen: int, lines: int) -> None:
+    """Apply an entry's signed sum on one account (debit > 0) to its locked values."""
+    account.balance_fen += account.sign * delta_fen
+    account.line_count += lines
+
+
+def _store_balances(db: Session, locked: dict[str, _Locked], deltas: dict[str, int],
+                    counts: Counter[str]) -> None:
+    """Write each account's new cached balance and line count (one executemany), and tell an
+    account object the session already holds its new values, as if read back."""
+    rows = []
+    for code, delta in deltas.items():
+        account = locked[code]
+        _update_balance(account, delta, counts[code])
+        rows.append({"account_id": account.id, "new_balance": account.balance_fen,
+                     "new_count": account.line_count})
+        held = db.identity_map.get((LedgerAccount, (account.id,), None))
+        if held is not None:
+            set_committed_value(held, "balance_fen", account.balance_fen)
+            set_committed_value(held, "line_count", account.line_count)
+    if rows:
+        db.execute(_SET_BALANCE, rows)
 
 
 # -- posting ---------------------------------------------------------------------------------
@@ -416,7 +460,8 @@ def _write(
     reverses: int | None = None,
     province: str | None = None,
     source: IndividualSource | None = None,
-) -> PostingResult:
+) -> PostingResult | None:
+    """Write one entry, or None (nothing written) when its key or its reversal is taken."""
     general, person_rows, person_fields = _personal(lines, field_of)
     if source is not None:
         control = {a: t for a, t in source.totals.items() if t}
@@ -424,8 +469,6 @@ def _write(
         control = defaultdict(int)
         for _, account, amount in person_rows:
             control[account] += amount
-        if person_rows:
-            _check_persons(db, person_rows, person_fields)
     personal_field = next(iter(person_fields.values()),
                           "entry_id" if reverses is not None else "lines")
     if not general and not person_rows and source is None:
@@ -436,7 +479,19 @@ def _write(
             assert province is not None  # _validate requires it with person lines
             ledger_lines.append((accounts.parse(accounts.individual(account, province)), total))
 
-    # Debited persons first (their balances are checked under the lock), then the accounts.
+    # The key first: the entry row claims it (a key already taken, or a reversal's original
+    # already reversed, writes nothing and answers None); then the debited persons (their
+    # balances are checked under the lock), then the accounts.
+    posted_at = utcnow()
+    entry_id = db.execute(_insert_or_skip(db, _ENTRIES).returning(_ENTRIES.c.id), {
+        "idempotency_key": key, "request_hash": digest, "kind": kind, "memo": memo,
+        "effective_date": effective_date, "posted_at": posted_at, "reverses_entry_id": reverses,
+        "actor_id": actor_id, "province": province if (person_rows or control) else None,
+    }).scalar()
+    if entry_id is None:
+        return None
+    if person_rows and source is None:
+        _check_persons(db, person_rows, person_fields)
     debited = [pid for pid, _, amount in person_rows if amount > 0]
     if debited:
         _lock_persons(db, debited)
@@ -471,17 +526,9 @@ def _write(
                                            f"{after} fen")
 
     # Plain statements rather than the unit of work: this is the hot path of every payment.
-    posted_at = utcnow()
-    entry_id = db.execute(  # the idempotency key (and a reversal's original) are unique here
-        insert(LedgerEntry.__table__).values(
-            idempotency_key=key, request_hash=digest, kind=kind, memo=memo,
-            effective_date=effective_date, posted_at=posted_at, reverses_entry_id=reverses,
-            actor_id=actor_id, province=province if (person_rows or control) else None,
-        ).returning(LedgerEntry.__table__.c.id)
-    ).scalar_one()
     if ledger_lines:
         # One executemany for the general lines (a manual entry may have many).
-        db.execute(insert(LedgerLine), [
+        db.execute(insert(LedgerLine.__table__), [
             {"entry_id": entry_id, "account_id": locked[spec.code].id, "amount_fen": amount}
             for spec, amount in ledger_lines
         ])
@@ -499,17 +546,7 @@ def _write(
             raise InputError(person_fields.get(pid, personal_field),
                              f"would take {accounts.person(account, pid)} below zero: this "
                              f"entry leaves {left} fen")
-    # The cached balances, one executemany; the locked objects are told their new values.
-    for code, delta in deltas.items():
-        _update_balance(locked[code], delta, counts[code])
-    accounts_table = LedgerAccount.__table__
-    if deltas:
-        db.execute(
-            update(accounts_table).where(accounts_table.c.id == bindparam("account_id"))
-            .values(balance_fen=bindparam("new_balance"), line_count=bindparam("new_count")),
-            [{"account_id": locked[code].id, "new_balance": locked[code].balance_fen,
-              "new_count": locked[code].line_count} for code in deltas],
-        )
+    _store_balances(db, locked, deltas, counts)
     # The result from what was just written (as a replay reads it back), without reading it
     # again.
     return PostingResult(
@@ -598,29 +635,22 @@ def _replay(db: Session, entry: LedgerEntry, digest: str) -> PostingResult:
 
 
 def _post_once_or_replay(
-    db: Session, key: str, digest: str, write: Callable[[], PostingResult],
+    db: Session, key: str, digest: str, write: Callable[[], PostingResult | None],
     on_conflict: Callable[[], None] = lambda: None,
 ) -> PostingResult:
-    for attempt in range(2):
-        existing = _by_key(db, key)
-        if existing is not None:
-            return _replay(db, existing, digest)
-        try:
-            with db.begin_nested():
-                written = write()
-        except IntegrityError:
-            # A concurrent posting took the key (or reversed the same entry) first: the
-            # savepoint is gone; look again and answer as a retry would. Anything else (a
-            # database constraint the checks above should have kept) is raised as it is.
-            existing = _by_key(db, key)
-            if existing is not None:
-                return _replay(db, existing, digest)
-            on_conflict()
-            if attempt:
-                raise
-            continue
+    """Write the entry inside a savepoint (a failure part-way leaves nothing behind), or, when
+    its key is taken (posted before, or by a concurrent posting that committed first: the
+    insert waits for it), answer with the stored first result. `on_conflict` refuses a
+    conflict that is not the key's (an entry reversed meanwhile)."""
+    with db.begin_nested():
+        written = write()
+    if written is not None:
         return written
-    raise AssertionError("unreachable")  # pragma: no cover
+    existing = _by_key(db, key)
+    if existing is not None:
+        return _replay(db, existing, digest)
+    on_conflict()
+    raise AssertionError(f"the entry of key {key} conflicts with a stored one")
 
 
 def post(
@@ -697,7 +727,6 @@ def reverse(
         if original.reverses_entry_id is not None:
             raise InputError("entry_id", f"entry {entry_id} is a reversal; post the original "
                                          "movement again instead of reversing a reversal")
-        already_reversed()
         # The general lines mirrored as they are; the person lines copied negated in the
         # database (a large employer's payment has hundreds of thousands), and the control
         # lines recomputed from them, which mirrors the original's.
