@@ -23,7 +23,7 @@ import numpy as np
 from sqlalchemy import Select, bindparam, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
-from shebao.auth.authz import NotFound, employer_for, person_for, require
+from shebao.auth.authz import NotFound, employer_for, person_for, reach_employer, require
 from shebao.auth.models import Role, User
 from shebao.contributions.models import (
     PERSONAL_ACCOUNT_OF_SCHEME,
@@ -279,7 +279,7 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
     bill = db.execute(_BILL_TO_PAY, {"bill_id": bill_id}).one_or_none()
     if bill is None:
         raise NotFound(f"bill {bill_id}")
-    _reach(db, user, bill, "contribution.pay")
+    _reach(db, user, bill, "contribution.pay", bill.employer_region)
     fee, days = late_fee_on(bill, paid_on)
     if bill.standing is not None:
         first = db.get_one(Payment, bill.standing)
@@ -309,12 +309,19 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
     return Payment(**row._asdict())
 
 
-def _reach(db: Session, user: User, bill: Any, permission: str) -> None:
-    """Refuse a bill outside the user's reach: its employer's, or its flexible worker's."""
-    if bill.employer_id is not None:
+def _reach(
+    db: Session, user: User, bill: Any, permission: str, employer_region: str | None = None
+) -> None:
+    """Refuse a bill outside the user's reach: its employer's, or its flexible worker's.
+
+    `employer_region` is the employer's region when it was read with the bill (the employer
+    is then not loaded)."""
+    if bill.employer_id is None:
+        person_for(db, user, bill.person_id or 0, permission)
+    elif employer_region is None:
         employer_for(db, user, bill.employer_id, permission)
     else:
-        person_for(db, user, bill.person_id or 0, permission)
+        reach_employer(user, bill.employer_id, employer_region, permission)
 
 
 def late_fee_on(bill: Any, paid_on: date) -> tuple[int, int]:
@@ -364,12 +371,17 @@ def _bill_to_pay() -> Select[Any]:
     standing = (select(payments.c.id)
                 .where(payments.c.bill_id == bills_table.c.id, payments.c.reversed_at.is_(None))
                 .scalar_subquery().label("standing"))
-    return (select(bills_table, *_totals_of(bills_table.c.id), attempts, standing)
+    employers = Employer.__table__
+    return (select(bills_table, *_totals_of(bills_table.c.id), attempts, standing,
+                   employers.c.region_code.label("employer_region"))
+            .select_from(bills_table.outerjoin(employers,
+                                               employers.c.id == bills_table.c.employer_id))
             .where(bills_table.c.id == bindparam("bill_id")).with_for_update(of=bills_table))
 
 
 _BILL_TO_PAY = _bill_to_pay()
-"""A bill, locked, with its totals, how many payments it had and the one standing."""
+"""A bill, locked, with its totals, how many payments it had, the one standing and its
+employer's region."""
 
 
 def payment_lines(
