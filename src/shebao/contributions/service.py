@@ -300,13 +300,17 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
         lines=lines,
         province=bill.province,
     ), actor_id=user.id, individual=individual)
-    payments, bills_table = Payment.__table__, Bill.__table__
-    row = db.execute(insert(payments).values(
-        bill_id=bill.id, paid_on=paid_on, amount_fen=amount_fen, late_fee_fen=fee,
-        days_late=days, ledger_entry_id=posted.entry_id, recorded_at=utcnow(),
-    ).returning(*payments.c)).one()
-    db.execute(update(bills_table).where(bills_table.c.id == bill.id).values(status="paid"))
+    row = db.execute(_RECORD_PAYMENT, {
+        "bill_id": bill.id, "paid_on": paid_on, "amount_fen": amount_fen, "late_fee_fen": fee,
+        "days_late": days, "ledger_entry_id": posted.entry_id, "recorded_at": utcnow(),
+    }).one()
+    db.execute(_MARK_PAID, {"paid_bill": bill.id})
     return Payment(**row._asdict())
+
+
+_RECORD_PAYMENT = insert(Payment.__table__).returning(*Payment.__table__.c)
+_MARK_PAID = (update(Bill.__table__).where(Bill.__table__.c.id == bindparam("paid_bill"))
+              .values(status="paid"))
 
 
 def _reach(
@@ -412,14 +416,21 @@ def _payment_lines(
                       if total[account]}
     if not account_totals:
         return lines, None
+    return lines, ledger.IndividualSource(reference=f"bill:{bill.id}", select=_PERSON_LINES,
+                                          params={"bill_id": bill.id}, totals=account_totals)
+
+
+def _person_lines() -> Select[Any]:
     table = Contribution.__table__
-    rows = union_all(*(
+    return union_all(*(
         select(table.c.person_id, literal(account), -_sum_of(columns))
-        .where(table.c.bill_id == bill.id)
+        .where(table.c.bill_id == bindparam("bill_id"))
         for account, columns in ACCOUNT_COLUMNS.items()
-    ))
-    return lines, ledger.IndividualSource(reference=f"bill:{bill.id}", select=rows,
-                                          totals=account_totals)
+    ))  # type: ignore[return-value]
+
+
+_PERSON_LINES = _person_lines()
+"""A bill's person lines for the ledger: (person, individual account, amount), credits < 0."""
 
 
 def bills(

@@ -35,9 +35,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, literal, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -224,17 +225,22 @@ def _hash(body: dict[str, object]) -> str:
 # -- accounts --------------------------------------------------------------------------------
 
 
-def _insert_or_skip(db: Session, table: Any) -> Any:
+def _insert_or_skip(db: Session, table: Any, *returning: Any) -> Any:
     """INSERT into `table` that skips a row conflicting with a unique constraint (any of them:
-    no conflict target) instead of failing."""
-    dialect = db.get_bind().dialect.name
+    no conflict target) instead of failing; made once per dialect, table and RETURNING."""
+    return _insert_or_skip_in(db.get_bind().dialect.name, table, returning)
+
+
+@lru_cache(maxsize=8)
+def _insert_or_skip_in(dialect: str, table: Any, returning: tuple[Any, ...]) -> Any:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:  # pragma: no cover - shebao runs on SQLite and PostgreSQL
         raise NotImplementedError(dialect)
-    return dialect_insert(table).on_conflict_do_nothing()
+    statement = dialect_insert(table).on_conflict_do_nothing()
+    return statement.returning(*returning) if returning else statement
 
 
 def _insert_missing(db: Session, specs: list[accounts.AccountCode]) -> None:
@@ -313,6 +319,7 @@ class _Locked:
 
 _ACCOUNTS = LedgerAccount.__table__
 _ENTRIES = LedgerEntry.__table__
+_INSERT_LINES = insert(LedgerLine.__table__)
 _LOCK = (
     select(_ACCOUNTS.c.id, _ACCOUNTS.c.code, _ACCOUNTS.c.balance_fen, _ACCOUNTS.c.line_count,
            _ACCOUNTS.c.normal_side, _ACCOUNTS.c.allow_negative)
@@ -375,6 +382,9 @@ class IndividualSource:
     reference: str
     select: Select[Any]
     totals: dict[str, int]
+    params: dict[str, Any] = field(default_factory=dict)
+    """Values of `select`'s bound parameters (a statement made once, e.g. a bill's rows by
+    `bill_id`)."""
 
 
 PersonLine = tuple[int, str, int]
@@ -417,7 +427,9 @@ def _check_persons(db: Session, rows: list[PersonLine], fields: dict[int, str]) 
             raise InputError(fields[pid], f"no person with id {pid}")
 
 
-def _lock_persons(db: Session, ids: Select[Any] | list[int]) -> None:
+def _lock_persons(
+    db: Session, ids: Select[Any] | list[int], params: dict[str, Any] | None = None
+) -> None:
     """Lock the persons whose accounts an entry debits (PostgreSQL; SQLite's write transaction
     already excludes other writers), in id order, before their balances are read."""
     if db.get_bind().dialect.name != "postgresql":
@@ -427,7 +439,7 @@ def _lock_persons(db: Session, ids: Select[Any] | list[int]) -> None:
         for chunk in _chunks(sorted(ids), 10_000):
             db.execute(query.where(Person.id.in_(chunk)))
     else:
-        db.execute(query.where(Person.id.in_(ids)))
+        db.execute(query.where(Person.id.in_(ids)), params or {})
 
 
 def _overdrawn(db: Session, entry_id: int) -> tuple[int, str, int] | None:
@@ -483,7 +495,7 @@ def _write(
     # already reversed, writes nothing and answers None); then the debited persons (their
     # balances are checked under the lock), then the accounts.
     posted_at = utcnow()
-    entry_id = db.execute(_insert_or_skip(db, _ENTRIES).returning(_ENTRIES.c.id), {
+    entry_id = db.execute(_insert_or_skip(db, _ENTRIES, _ENTRIES.c.id), {
         "idempotency_key": key, "request_hash": digest, "kind": kind, "memo": memo,
         "effective_date": effective_date, "posted_at": posted_at, "reverses_entry_id": reverses,
         "actor_id": actor_id, "province": province if (person_rows or control) else None,
@@ -497,7 +509,7 @@ def _write(
         _lock_persons(db, debited)
     elif source is not None and any(t > 0 for t in control.values()):
         rows = source.select.subquery()
-        _lock_persons(db, select(rows.c[0]).where(rows.c[2] > 0))
+        _lock_persons(db, select(rows.c[0]).where(rows.c[2] > 0), source.params)
 
     specs: dict[str, accounts.AccountCode] = {}
     fields: dict[str, str] = {}
@@ -528,7 +540,7 @@ def _write(
     # Plain statements rather than the unit of work: this is the hot path of every payment.
     if ledger_lines:
         # One executemany for the general lines (a manual entry may have many).
-        db.execute(insert(LedgerLine.__table__), [
+        db.execute(_INSERT_LINES, [
             {"entry_id": entry_id, "account_id": locked[spec.code].id, "amount_fen": amount}
             for spec, amount in ledger_lines
         ])
@@ -562,13 +574,8 @@ def _copy_individual(
 ) -> list[PersonLine]:
     """Copy a source's person lines into the sub-ledger with one INSERT ... SELECT; refuse
     (AssertionError, the savepoint rolls back) unless they sum to the control lines."""
-    table = IndividualAccountLine.__table__
-    rows_of = source.select.subquery()
-    written = db.execute(insert(table).from_select(
-        ["entry_id", "person_id", "account", "amount_fen"],
-        select(literal(entry_id, BigId), rows_of.c[0], rows_of.c[1], rows_of.c[2])
-        .where(rows_of.c[2] != 0),
-    ).returning(table.c.person_id, table.c.account, table.c.amount_fen)).all()
+    written = db.execute(_copy_statement(source.select),
+                         {**source.params, "copy_entry_id": entry_id}).all()
     sums: dict[str, int] = defaultdict(int)
     for _, account, amount in written:
         sums[account] += amount
@@ -577,6 +584,19 @@ def _copy_individual(
                              f"{dict(sums)}, not to the control lines {control}")
     return sorted(((int(p), str(a), int(x)) for p, a, x in written),
                   key=lambda row: (row[1], row[0]))
+
+
+@lru_cache(maxsize=32)
+def _copy_statement(rows: Select[Any]) -> Any:
+    """The INSERT ... SELECT of a source's rows (made once for a source's statement that is
+    reused with parameters, such as a bill's)."""
+    table = IndividualAccountLine.__table__
+    rows_of = rows.subquery()
+    return insert(table).from_select(
+        ["entry_id", "person_id", "account", "amount_fen"],
+        select(bindparam("copy_entry_id", type_=BigId), rows_of.c[0], rows_of.c[1],
+               rows_of.c[2]).where(rows_of.c[2] != 0),
+    ).returning(table.c.person_id, table.c.account, table.c.amount_fen)
 
 
 def _individual_lines(db: Session, entry_id: int) -> list[PersonLine]:
