@@ -268,14 +268,20 @@ def bill_for(db: Session, user: User, bill_id: int, permission: str) -> Bill:
 def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -> Payment:
     """Record a bill paid in full on `paid_on`: the amount must be the bill plus the late fee.
 
-    Paying the same bill again with the same day and amount returns the first payment. A few
-    plain statements whatever the bill's size: the bill (locked) with its totals and its
-    payments in one query, the payer's reach, one ledger entry whose person lines the
-    database copies from the bill's rows, the payment row and the bill's status.
+    Paying the same bill again with the same day and amount returns the first payment, also
+    when both arrive at once. A few plain statements whatever the bill's size: the bill's lock,
+    the bill with its totals, its payments and its employer's region (the reach) in one query,
+    one ledger entry whose person lines the database copies from the bill's rows, the payment
+    row and the bill's status.
     """
     if paid_on > date.today():
         raise InputError("paid_on", "a payment cannot be dated in the future")
     # Two payments of one bill at once meet at this lock: the second waits, then finds the first.
+    # The lock is a statement of its own: a statement that waited for a row lock still reads
+    # other tables (the bill's payments) as they were when it began (PostgreSQL, READ
+    # COMMITTED). SQLite's write transaction already excludes other writers.
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(_LOCK_BILL, {"bill_id": bill_id})
     bill = db.execute(_BILL_TO_PAY, {"bill_id": bill_id}).one_or_none()
     if bill is None:
         raise NotFound(f"bill {bill_id}")
@@ -380,12 +386,14 @@ def _bill_to_pay() -> Select[Any]:
                    employers.c.region_code.label("employer_region"))
             .select_from(bills_table.outerjoin(employers,
                                                employers.c.id == bills_table.c.employer_id))
-            .where(bills_table.c.id == bindparam("bill_id")).with_for_update(of=bills_table))
+            .where(bills_table.c.id == bindparam("bill_id")))
 
 
 _BILL_TO_PAY = _bill_to_pay()
-"""A bill, locked, with its totals, how many payments it had, the one standing and its
-employer's region."""
+"""A bill with its totals, how many payments it had, the one standing and its employer's
+region."""
+_LOCK_BILL = (select(Bill.__table__.c.id).where(Bill.__table__.c.id == bindparam("bill_id"))
+              .with_for_update())
 
 
 def payment_lines(
