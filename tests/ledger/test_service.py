@@ -398,3 +398,30 @@ def test_cli_balance_prints_fen_and_yuan_and_refuses_a_bad_code(configured: str)
     refused = runner.invoke(app, ["ledger", "balance", "pool:employee_pension:4400"])
     assert refused.exit_code == 2
     assert "error: account:" in refused.output
+
+
+def test_a_key_posted_earlier_in_the_same_transaction_is_replayed(database_url: str) -> None:
+    receive(database_url, "seed", PENSION_GD, 100_00)
+    same = request("twice", (PENSION_GD, 30_00), (MEDICAL_GD, -30_00))
+    with transaction(database_url, write=True) as db:
+        first = service.post(db, same)
+        again = service.post(db, same)
+        with pytest.raises(InputError, match="already used for a different posting"):
+            service.post(db, request("twice", (PENSION_GD, 31_00), (MEDICAL_GD, -31_00)))
+    assert (again.entry_id, again.replayed, first.replayed) == (first.entry_id, True, False)
+    assert again.lines == first.lines
+    assert balances(database_url, PENSION_GD, MEDICAL_GD) == {PENSION_GD: 70_00,
+                                                              MEDICAL_GD: 30_00}
+    assert check(database_url) == []
+
+
+def test_an_account_the_session_holds_shows_the_posted_balance(database_url: str) -> None:
+    """The ledger writes balances with plain statements; an account object the caller's
+    session already holds is told the new values, as if read back."""
+    receive(database_url, "seed", PENSION_GD, 100_00)
+    with transaction(database_url, write=True) as db:
+        held = service.open_account(db, PENSION_GD)
+        assert (held.balance_fen, held.line_count) == (100_00, 1)
+        service.post(db, request("move", (PENSION_GD, 40_00), (MEDICAL_GD, -40_00)))
+        assert (held.balance_fen, held.line_count) == (60_00, 2)
+    assert balances(database_url, PENSION_GD) == {PENSION_GD: 60_00}

@@ -162,11 +162,17 @@ def may_reach_person(user: User, person: Person, db: Session | None = None) -> b
 
 
 def may_reach_employer(user: User, employer: Employer) -> bool:
+    return may_reach_employer_at(user, employer.id, employer.region_code)
+
+
+def may_reach_employer_at(user: User, employer_id: int, region_code: str) -> bool:
+    """`may_reach_employer` for an employer known by its id and region (read with a row that
+    refers to it), without loading it."""
     if user.role == Role.employer:
-        return user.employer_id == employer.id
+        return user.employer_id == employer_id
     if user.role == Role.citizen:
         return False
-    return may_reach_region(user, employer.region_code)
+    return may_reach_region(user, region_code)
 
 
 def scoped_persons(user: User) -> Select[tuple[Person]]:
@@ -219,6 +225,13 @@ def scoped_employers(user: User) -> Select[tuple[Employer]]:
     if user.role == Role.citizen:
         return query.where(Employer.id == -1)
     return query.where(Employer.region_code.startswith(scope_prefix(user.region_code)))
+
+
+def reach_employer(user: User, employer_id: int, region_code: str, permission: str) -> None:
+    """`employer_for` for an employer whose region was read with a row that refers to it."""
+    require(user, permission)
+    if not may_reach_employer_at(user, employer_id, region_code):
+        raise NotFound(f"employer {employer_id}")
 
 
 def employer_for(db: Session, user: User, employer_id: int, permission: str) -> Employer:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from shebao.auth.models import STAFF_ROLES, AuthSession, Role, User
@@ -145,16 +145,21 @@ def start_session(
     return IssuedSession(token=token, csrf_token=csrf, expires_at=now + lifetime)
 
 
+_SESSION_BY_TOKEN = (
+    select(AuthSession)
+    .options(joinedload(AuthSession.user))  # every request reads the user: one query
+    .where(AuthSession.token_hash == bindparam("token_hash"),
+           AuthSession.kind == bindparam("kind"))
+)
+"""Made once: every request runs it."""
+
+
 def resolve_session(
     db: Session, token: str, kind: str, settings: Settings | None = None
 ) -> AuthSession | None:
     """The live session for `token`; a cookie session's idle timer restarts on each use."""
     settings = settings or get_settings()
-    found = db.scalar(
-        select(AuthSession)
-        .options(joinedload(AuthSession.user))  # every request reads the user: one query
-        .where(AuthSession.token_hash == _token_hash(token), AuthSession.kind == kind)
-    )
+    found = db.scalar(_SESSION_BY_TOKEN, {"token_hash": _token_hash(token), "kind": kind})
     if found is None:
         return None
     now = datetime.now(UTC)

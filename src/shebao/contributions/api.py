@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from shebao.api.deps import CurrentUser, Db, WriteDb
+from shebao.api.responses import model_response
 from shebao.api.uploads import read_text
 from shebao.auth.authz import may_reach_region
 from shebao.contributions import service
@@ -97,21 +98,21 @@ def get_bill(bill_id: int, user: CurrentUser, db: Db) -> BillDetail:
     return _bill_out(bill, BillDetail)  # type: ignore[return-value]
 
 
-@router.post("/bills/{bill_id}/payments", status_code=201)
-def pay(bill_id: int, data: PaymentIn, user: CurrentUser, db: WriteDb) -> PaymentOut:
+@router.post("/bills/{bill_id}/payments", status_code=201, response_model=PaymentOut)
+def pay(bill_id: int, data: PaymentIn, user: CurrentUser, db: WriteDb) -> Response:
     payment = service.pay(db, user, bill_id, data.paid_on, data.amount_fen)
     db.commit()
-    return PaymentOut.model_validate(payment)
+    return model_response(PaymentOut.model_validate(payment), 201)
 
 
-@router.post("/payments/{payment_id}/reverse")
+@router.post("/payments/{payment_id}/reverse", response_model=PaymentOut)
 def reverse_payment(
     payment_id: int, data: ReversalIn, user: CurrentUser, db: WriteDb
-) -> PaymentOut:
+) -> Response:
     """Reverse a returned or misapplied payment (clerks, admins): the bill is open again."""
     payment = service.reverse_payment(db, user, payment_id, data.reason)
     db.commit()
-    return PaymentOut.model_validate(payment)
+    return model_response(PaymentOut.model_validate(payment))
 
 
 @router.post("/bills/{bill_id}/defer")

@@ -24,7 +24,7 @@ import numpy as np
 from sqlalchemy import Select, bindparam, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
-from shebao.auth.authz import NotFound, employer_for, person_for, require
+from shebao.auth.authz import NotFound, employer_for, person_for, reach_employer, require
 from shebao.auth.models import Role, User
 from shebao.contributions.models import (
     ACCOUNT_COLUMNS,
@@ -269,19 +269,24 @@ def bill_for(db: Session, user: User, bill_id: int, permission: str) -> Bill:
 def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -> Payment:
     """Record a bill paid in full on `paid_on`: the amount must be the bill plus the late fee.
 
-    Paying the same bill again with the same day and amount returns the first payment. A few
-    plain statements whatever the bill's size: the bill (locked) with its totals and its
-    payments in one query, the payer's reach, one ledger entry with the payment row that links
-    it to the bill (the bill's contribution rows are then its persons' movements: nothing is
-    copied), and the bill's status.
+    Paying the same bill again with the same day and amount returns the first payment, also
+    when both arrive at once. A few plain statements whatever the bill's size: the bill's lock,
+    the bill with its totals, its payments and its employer's region (the reach) in one query,
+    one ledger entry with the payment row that links it to the bill (the bill's contribution
+    rows are then its persons' movements: nothing is copied), and the bill's status.
     """
     if paid_on > date.today():
         raise InputError("paid_on", "a payment cannot be dated in the future")
     # Two payments of one bill at once meet at this lock: the second waits, then finds the first.
+    # The lock is a statement of its own: a statement that waited for a row lock still reads
+    # other tables (the bill's payments) as they were when it began (PostgreSQL, READ
+    # COMMITTED). SQLite's write transaction already excludes other writers.
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(_LOCK_BILL, {"bill_id": bill_id})
     bill = db.execute(_BILL_TO_PAY, {"bill_id": bill_id}).one_or_none()
     if bill is None:
         raise NotFound(f"bill {bill_id}")
-    _reach(db, user, bill, "contribution.pay")
+    _reach(db, user, bill, "contribution.pay", bill.employer_region)
     fee, days = late_fee_on(bill, paid_on)
     if bill.standing is not None:
         first = db.get_one(Payment, bill.standing)
@@ -293,16 +298,15 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
                                        f"{bill.amount_fen} plus the late fee {fee} for {days} days")
     # A bill paid again after a reversal posts under a key of its own.
     key = f"contribution-payment-{bill.id}" + (f"-{bill.attempts + 1}" if bill.attempts else "")
-    payments, bills_table = Payment.__table__, Bill.__table__
     recorded: list[Any] = []
 
     def record_payment(entry_id: int) -> None:
         """The payment row, written inside the posting: it makes the bill's rows the entry's
         person movements (`models.payment_movements`)."""
-        recorded[:] = [db.execute(insert(payments).values(
-            bill_id=bill.id, paid_on=paid_on, amount_fen=amount_fen, late_fee_fen=fee,
-            days_late=days, ledger_entry_id=entry_id, recorded_at=utcnow(),
-        ).returning(*payments.c)).one()]
+        recorded[:] = [db.execute(_RECORD_PAYMENT, {
+            "bill_id": bill.id, "paid_on": paid_on, "amount_fen": amount_fen,
+            "late_fee_fen": fee, "days_late": days, "ledger_entry_id": entry_id,
+            "recorded_at": utcnow()}).one()]
 
     lines, individual = _payment_lines(bill, fee, {name: bill._mapping[name] for name in TOTALS},
                                        link=record_payment)
@@ -316,16 +320,28 @@ def pay(db: Session, user: User, bill_id: int, paid_on: date, amount_fen: int) -
     ), actor_id=user.id, individual=individual)
     if not recorded:  # no account shares: the posting had no source to link
         record_payment(posted.entry_id)
-    db.execute(update(bills_table).where(bills_table.c.id == bill.id).values(status="paid"))
+    db.execute(_MARK_PAID, {"paid_bill": bill.id})
     return Payment(**recorded[0]._asdict())
 
 
-def _reach(db: Session, user: User, bill: Any, permission: str) -> None:
-    """Refuse a bill outside the user's reach: its employer's, or its flexible worker's."""
-    if bill.employer_id is not None:
+_RECORD_PAYMENT = insert(Payment.__table__).returning(*Payment.__table__.c)
+_MARK_PAID = (update(Bill.__table__).where(Bill.__table__.c.id == bindparam("paid_bill"))
+              .values(status="paid"))
+
+
+def _reach(
+    db: Session, user: User, bill: Any, permission: str, employer_region: str | None = None
+) -> None:
+    """Refuse a bill outside the user's reach: its employer's, or its flexible worker's.
+
+    `employer_region` is the employer's region when it was read with the bill (the employer
+    is then not loaded)."""
+    if bill.employer_id is None:
+        person_for(db, user, bill.person_id or 0, permission)
+    elif employer_region is None:
         employer_for(db, user, bill.employer_id, permission)
     else:
-        person_for(db, user, bill.person_id or 0, permission)
+        reach_employer(user, bill.employer_id, employer_region, permission)
 
 
 def late_fee_on(bill: Any, paid_on: date) -> tuple[int, int]:
@@ -369,12 +385,19 @@ def _bill_to_pay() -> Select[Any]:
     standing = (select(payments.c.id)
                 .where(payments.c.bill_id == bills_table.c.id, payments.c.reversed_at.is_(None))
                 .scalar_subquery().label("standing"))
-    return (select(bills_table, *_totals_of(bills_table.c.id), attempts, standing)
-            .where(bills_table.c.id == bindparam("bill_id")).with_for_update(of=bills_table))
+    employers = Employer.__table__
+    return (select(bills_table, *_totals_of(bills_table.c.id), attempts, standing,
+                   employers.c.region_code.label("employer_region"))
+            .select_from(bills_table.outerjoin(employers,
+                                               employers.c.id == bills_table.c.employer_id))
+            .where(bills_table.c.id == bindparam("bill_id")))
 
 
 _BILL_TO_PAY = _bill_to_pay()
-"""A bill, locked, with its totals, how many payments it had and the one standing."""
+"""A bill with its totals, how many payments it had, the one standing and its employer's
+region."""
+_LOCK_BILL = (select(Bill.__table__.c.id).where(Bill.__table__.c.id == bindparam("bill_id"))
+              .with_for_update())
 
 
 def payment_lines(
@@ -406,14 +429,22 @@ def _payment_lines(
                       if total[account]}
     if not account_totals:
         return lines, None
+    return lines, ledger.IndividualSource(reference=f"bill:{bill.id}", select=_PERSON_LINES,
+                                          params={"bill_id": bill.id}, totals=account_totals,
+                                          link=link)
+
+
+def _person_lines() -> Select[Any]:
     table = Contribution.__table__
-    rows = union_all(*(
+    return union_all(*(
         select(table.c.person_id, literal(account), -_sum_of(columns))
-        .where(table.c.bill_id == bill.id)
+        .where(table.c.bill_id == bindparam("bill_id"))
         for account, columns in ACCOUNT_COLUMNS.items()
-    ))
-    return lines, ledger.IndividualSource(reference=f"bill:{bill.id}", select=rows,
-                                          totals=account_totals, link=link)
+    ))  # type: ignore[return-value]
+
+
+_PERSON_LINES = _person_lines()
+"""A bill's person lines for the ledger: (person, individual account, amount), credits < 0."""
 
 
 def bills(

@@ -22,9 +22,10 @@ Rules every posting obeys (docs/ledger.md):
 Concurrency. The accounts an entry touches are locked before their balances are read: on
 PostgreSQL with SELECT ... FOR UPDATE in ascending id order (so two postings never wait on each
 other in a cycle); on SQLite by the write transaction's BEGIN IMMEDIATE (one writer at a time;
-sessions from `transaction(url, write=True)` or the API's `WriteDb`). Two requests racing with
-one idempotency key meet at the unique constraint: the loser rolls back its savepoint and
-returns the winner's entry.
+sessions from `transaction(url, write=True)` or the API's `WriteDb`). The entry row is written
+first, with INSERT ... ON CONFLICT DO NOTHING: two requests racing with one idempotency key
+meet at its unique index, where the second waits for the first to commit, writes nothing and
+returns the first's entry.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, literal, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -227,6 +228,24 @@ def _hash(body: dict[str, object]) -> str:
 # -- accounts --------------------------------------------------------------------------------
 
 
+def _insert_or_skip(db: Session, table: Any, *returning: Any) -> Any:
+    """INSERT into `table` that skips a row conflicting with a unique constraint (any of them:
+    no conflict target) instead of failing; made once per dialect, table and RETURNING."""
+    return _insert_or_skip_in(db.get_bind().dialect.name, table, returning)
+
+
+@lru_cache(maxsize=8)
+def _insert_or_skip_in(dialect: str, table: Any, returning: tuple[Any, ...]) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - shebao runs on SQLite and PostgreSQL
+        raise NotImplementedError(dialect)
+    statement = dialect_insert(table).on_conflict_do_nothing()
+    return statement.returning(*returning) if returning else statement
+
+
 def _insert_missing(db: Session, specs: list[accounts.AccountCode]) -> None:
     """Create accounts that do not exist yet; a concurrent creator of the same code wins."""
     rows = [
@@ -234,16 +253,7 @@ def _insert_missing(db: Session, specs: list[accounts.AccountCode]) -> None:
          "allow_negative": s.allow_negative, "balance_fen": 0, "line_count": 0}
         for s in sorted(specs, key=lambda s: s.code)  # one order, so creators never deadlock
     ]
-    dialect = db.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - shebao runs on SQLite and PostgreSQL
-        db.execute(insert(LedgerAccount), rows)
-        return
-    statement = dialect_insert(LedgerAccount).on_conflict_do_nothing(index_elements=["code"])
-    db.execute(statement, rows)
+    db.execute(_insert_or_skip(db, LedgerAccount.__table__), rows)
 
 
 def _check_owners(
@@ -298,23 +308,64 @@ def open_account(db: Session, code: str) -> LedgerAccount:
     return account
 
 
-def _lock(db: Session, codes: Sequence[str]) -> dict[str, LedgerAccount]:
+@dataclass
+class _Locked:
+    """An account row locked for a posting (plain values, no ORM object)."""
+
+    id: int
+    code: str
+    balance_fen: int
+    line_count: int
+    sign: int
+    allow_negative: bool
+
+
+_ACCOUNTS = LedgerAccount.__table__
+_ENTRIES = LedgerEntry.__table__
+_INSERT_LINES = insert(LedgerLine.__table__)
+_LOCK = (
+    select(_ACCOUNTS.c.id, _ACCOUNTS.c.code, _ACCOUNTS.c.balance_fen, _ACCOUNTS.c.line_count,
+           _ACCOUNTS.c.normal_side, _ACCOUNTS.c.allow_negative)
+    .where(_ACCOUNTS.c.code.in_(bindparam("codes", expanding=True)))
+    .order_by(_ACCOUNTS.c.id)
+    .with_for_update()
+)
+_SET_BALANCE = (
+    update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+    .values(balance_fen=bindparam("new_balance"), line_count=bindparam("new_count"))
+)
+
+
+def _lock(db: Session, codes: Sequence[str]) -> dict[str, _Locked]:
     """The accounts, locked for this transaction in ascending id order (PostgreSQL)."""
-    query = (
-        select(LedgerAccount)
-        .where(LedgerAccount.code.in_(codes))
-        .order_by(LedgerAccount.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return {account.code: account for account in db.scalars(query)}
+    return {
+        code: _Locked(id_, code, balance, count, 1 if side == "debit" else -1, bool(negative))
+        for id_, code, balance, count, side, negative in db.execute(_LOCK, {"codes": codes})
+    }
 
 
-def _update_balance(account: LedgerAccount, delta_fen: int, lines: int) -> None:
-    """Apply an entry's signed sum on one account (debit > 0) to the locked object, as already
-    stored: one executemany writes every account's new balance (no unit-of-work flush)."""
-    set_committed_value(account, "balance_fen", account.balance_fen + account.sign * delta_fen)
-    set_committed_value(account, "line_count", account.line_count + lines)
+def _update_balance(account: _Locked, delta_fen: int, lines: int) -> None:
+    """Apply an entry's signed sum on one account (debit > 0) to its locked values."""
+    account.balance_fen += account.sign * delta_fen
+    account.line_count += lines
+
+
+def _store_balances(db: Session, locked: dict[str, _Locked], deltas: dict[str, int],
+                    counts: Counter[str]) -> None:
+    """Write each account's new cached balance and line count (one executemany), and tell an
+    account object the session already holds its new values, as if read back."""
+    rows = []
+    for code, delta in deltas.items():
+        account = locked[code]
+        _update_balance(account, delta, counts[code])
+        rows.append({"account_id": account.id, "new_balance": account.balance_fen,
+                     "new_count": account.line_count})
+        held = db.identity_map.get((LedgerAccount, (account.id,), None))
+        if held is not None:
+            set_committed_value(held, "balance_fen", account.balance_fen)
+            set_committed_value(held, "line_count", account.line_count)
+    if rows:
+        db.execute(_SET_BALANCE, rows)
 
 
 # -- posting ---------------------------------------------------------------------------------
@@ -340,6 +391,9 @@ class IndividualSource:
     select: Select[Any]
     totals: dict[str, int]
     link: Callable[[int], None] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    """Values of `select`'s bound parameters (a statement made once, e.g. a bill's rows by
+    `bill_id`)."""
 
 
 PersonLine = tuple[int, str, int]
@@ -382,7 +436,9 @@ def _check_persons(db: Session, rows: list[PersonLine], fields: dict[int, str]) 
             raise InputError(fields[pid], f"no person with id {pid}")
 
 
-def _lock_persons(db: Session, ids: Select[Any] | list[int]) -> None:
+def _lock_persons(
+    db: Session, ids: Select[Any] | list[int], params: dict[str, Any] | None = None
+) -> None:
     """Lock the persons whose accounts an entry debits (PostgreSQL; SQLite's write transaction
     already excludes other writers), in id order, before their balances are read."""
     if db.get_bind().dialect.name != "postgresql":
@@ -392,7 +448,7 @@ def _lock_persons(db: Session, ids: Select[Any] | list[int]) -> None:
         for chunk in _chunks(sorted(ids), 10_000):
             db.execute(query.where(Person.id.in_(chunk)))
     else:
-        db.execute(query.where(Person.id.in_(ids)))
+        db.execute(query.where(Person.id.in_(ids)), params or {})
 
 
 def _overdrawn(db: Session, entry_id: int) -> tuple[int, str, int] | None:
@@ -426,7 +482,8 @@ def _write(
     reverses: int | None = None,
     province: str | None = None,
     source: IndividualSource | None = None,
-) -> PostingResult:
+) -> PostingResult | None:
+    """Write one entry, or None (nothing written) when its key or its reversal is taken."""
     general, person_rows, person_fields = _personal(lines, field_of)
     if source is not None:
         control = {a: t for a, t in source.totals.items() if t}
@@ -434,8 +491,6 @@ def _write(
         control = defaultdict(int)
         for _, account, amount in person_rows:
             control[account] += amount
-        if person_rows:
-            _check_persons(db, person_rows, person_fields)
     personal_field = next(iter(person_fields.values()),
                           "entry_id" if reverses is not None else "lines")
     if not general and not person_rows and source is None:
@@ -446,13 +501,25 @@ def _write(
             assert province is not None  # _validate requires it with person lines
             ledger_lines.append((accounts.parse(accounts.individual(account, province)), total))
 
-    # Debited persons first (their balances are checked under the lock), then the accounts.
+    # The key first: the entry row claims it (a key already taken, or a reversal's original
+    # already reversed, writes nothing and answers None); then the debited persons (their
+    # balances are checked under the lock), then the accounts.
+    posted_at = utcnow()
+    entry_id = db.execute(_insert_or_skip(db, _ENTRIES, _ENTRIES.c.id), {
+        "idempotency_key": key, "request_hash": digest, "kind": kind, "memo": memo,
+        "effective_date": effective_date, "posted_at": posted_at, "reverses_entry_id": reverses,
+        "actor_id": actor_id, "province": province if (person_rows or control) else None,
+    }).scalar()
+    if entry_id is None:
+        return None
+    if person_rows and source is None:
+        _check_persons(db, person_rows, person_fields)
     debited = [pid for pid, _, amount in person_rows if amount > 0]
     if debited:
         _lock_persons(db, debited)
     elif source is not None and any(t > 0 for t in control.values()):
         rows = source.select.subquery()
-        _lock_persons(db, select(rows.c[0]).where(rows.c[2] > 0))
+        _lock_persons(db, select(rows.c[0]).where(rows.c[2] > 0), source.params)
 
     specs: dict[str, accounts.AccountCode] = {}
     fields: dict[str, str] = {}
@@ -481,17 +548,9 @@ def _write(
                                            f"{after} fen")
 
     # Plain statements rather than the unit of work: this is the hot path of every payment.
-    posted_at = utcnow()
-    entry_id = db.execute(  # the idempotency key (and a reversal's original) are unique here
-        insert(LedgerEntry.__table__).values(
-            idempotency_key=key, request_hash=digest, kind=kind, memo=memo,
-            effective_date=effective_date, posted_at=posted_at, reverses_entry_id=reverses,
-            actor_id=actor_id, province=province if (person_rows or control) else None,
-        ).returning(LedgerEntry.__table__.c.id)
-    ).scalar_one()
     if ledger_lines:
         # One executemany for the general lines (a manual entry may have many).
-        db.execute(insert(LedgerLine), [
+        db.execute(_INSERT_LINES, [
             {"entry_id": entry_id, "account_id": locked[spec.code].id, "amount_fen": amount}
             for spec, amount in ledger_lines
         ])
@@ -512,17 +571,7 @@ def _write(
             raise InputError(person_fields.get(pid, personal_field),
                              f"would take {accounts.person(account, pid)} below zero: this "
                              f"entry leaves {left} fen")
-    # The cached balances, one executemany; the locked objects are told their new values.
-    for code, delta in deltas.items():
-        _update_balance(locked[code], delta, counts[code])
-    accounts_table = LedgerAccount.__table__
-    if deltas:
-        db.execute(
-            update(accounts_table).where(accounts_table.c.id == bindparam("account_id"))
-            .values(balance_fen=bindparam("new_balance"), line_count=bindparam("new_count")),
-            [{"account_id": locked[code].id, "new_balance": locked[code].balance_fen,
-              "new_count": locked[code].line_count} for code in deltas],
-        )
+    _store_balances(db, locked, deltas, counts)
     # The result from what was just written (as a replay reads it back), without reading it
     # again.
     return PostingResult(
@@ -538,13 +587,8 @@ def _copy_individual(
 ) -> list[PersonLine]:
     """Copy a source's person lines into the sub-ledger with one INSERT ... SELECT; refuse
     (AssertionError, the savepoint rolls back) unless they sum to the control lines."""
-    table = IndividualAccountLine.__table__
-    rows_of = source.select.subquery()
-    written = db.execute(insert(table).from_select(
-        ["entry_id", "person_id", "account", "amount_fen"],
-        select(literal(entry_id, BigId), rows_of.c[0], rows_of.c[1], rows_of.c[2])
-        .where(rows_of.c[2] != 0),
-    ).returning(table.c.person_id, table.c.account, table.c.amount_fen)).all()
+    written = db.execute(_copy_statement(source.select),
+                         {**source.params, "copy_entry_id": entry_id}).all()
     return _matching(entry_id, written, control)
 
 
@@ -565,6 +609,19 @@ def _referenced_lines(db: Session, entry_id: int, control: dict[str, int]) -> li
     """The movements a registered source now yields for the entry its caller just linked,
     checked against the control lines."""
     return _matching(entry_id, _individual_lines(db, entry_id), control)
+
+
+@lru_cache(maxsize=32)
+def _copy_statement(rows: Select[Any]) -> Any:
+    """The INSERT ... SELECT of a source's rows (made once for a source's statement that is
+    reused with parameters, such as a bill's)."""
+    table = IndividualAccountLine.__table__
+    rows_of = rows.subquery()
+    return insert(table).from_select(
+        ["entry_id", "person_id", "account", "amount_fen"],
+        select(bindparam("copy_entry_id", type_=BigId), rows_of.c[0], rows_of.c[1],
+               rows_of.c[2]).where(rows_of.c[2] != 0),
+    ).returning(table.c.person_id, table.c.account, table.c.amount_fen)
 
 
 def _individual_lines(db: Session, entry_id: int) -> list[PersonLine]:
@@ -623,29 +680,22 @@ def _replay(db: Session, entry: LedgerEntry, digest: str) -> PostingResult:
 
 
 def _post_once_or_replay(
-    db: Session, key: str, digest: str, write: Callable[[], PostingResult],
+    db: Session, key: str, digest: str, write: Callable[[], PostingResult | None],
     on_conflict: Callable[[], None] = lambda: None,
 ) -> PostingResult:
-    for attempt in range(2):
-        existing = _by_key(db, key)
-        if existing is not None:
-            return _replay(db, existing, digest)
-        try:
-            with db.begin_nested():
-                written = write()
-        except IntegrityError:
-            # A concurrent posting took the key (or reversed the same entry) first: the
-            # savepoint is gone; look again and answer as a retry would. Anything else (a
-            # database constraint the checks above should have kept) is raised as it is.
-            existing = _by_key(db, key)
-            if existing is not None:
-                return _replay(db, existing, digest)
-            on_conflict()
-            if attempt:
-                raise
-            continue
+    """Write the entry inside a savepoint (a failure part-way leaves nothing behind), or, when
+    its key is taken (posted before, or by a concurrent posting that committed first: the
+    insert waits for it), answer with the stored first result. `on_conflict` refuses a
+    conflict that is not the key's (an entry reversed meanwhile)."""
+    with db.begin_nested():
+        written = write()
+    if written is not None:
         return written
-    raise AssertionError("unreachable")  # pragma: no cover
+    existing = _by_key(db, key)
+    if existing is not None:
+        return _replay(db, existing, digest)
+    on_conflict()
+    raise AssertionError(f"the entry of key {key} conflicts with a stored one")
 
 
 def post(
