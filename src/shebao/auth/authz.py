@@ -90,6 +90,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "medical.recipient": _STAFF_WRITE,
     "medical.consent": frozenset({Role.citizen, *_STAFF_WRITE}),
     "medical.insurer_read": frozenset({Role.employer}),
+    # Social assistance: a household applies and appeals online or at the desk; caseworkers
+    # (clerks) resolve discrepancies, decide, review, import registers' files and pay.
+    "assistance.apply": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "assistance.read": frozenset({Role.citizen, *_STAFF_READ}),
+    "assistance.appeal": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "assistance.decide": _STAFF_WRITE,
+    "assistance.import": _STAFF_WRITE,
+    "assistance.pay": _STAFF_WRITE,
 }
 
 

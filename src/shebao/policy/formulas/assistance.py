@@ -82,46 +82,33 @@ def asset_disqualified(
     )
 
 
-def assessed_means(
-    *,
+def assessed_income(
     declared_wages: ArrayLike,
     recorded_wages: ArrayLike,
     wages_on_record: ArrayLike,
     declared_other: ArrayLike,
     recorded_benefits: ArrayLike,
-    declared_deposits: ArrayLike,
-    recorded_deposits: ArrayLike,
-    deposits_on_record: ArrayLike,
-    declared_vehicles: ArrayLike,
-    recorded_vehicles: ArrayLike,
-    vehicles_on_record: ArrayLike,
-    declared_properties: ArrayLike,
-    recorded_properties: ArrayLike,
-    properties_on_record: ArrayLike,
-) -> dict[str, NDArray[Any]]:
-    """A household's means as the records show them (monthly income and deposits in fen).
+) -> NDArray[np.int64]:
+    """Monthly income as the records show it (fen), per member or per household.
 
     Records replace a declaration where they are conclusive, in both directions, so that a
     concealed job is counted and a job that has ended is not: wages come from employers'
-    declarations where the members' employment is on record; pensions and unemployment benefit
-    paid by shebao always come from its payments; a vehicle, dwelling or deposit register
-    replaces the declaration where its file covers the household. Income shebao cannot see
-    (farming, informal work, gifts) stays as declared.
+    declarations where the person's employment is on record; pensions and unemployment benefit
+    paid by shebao always come from its payments. Income shebao cannot see (farming, informal
+    work, gifts) stays as declared.
     """
     wages = np.where(np.asarray(wages_on_record, dtype=bool), as_fen(recorded_wages),
                      as_fen(declared_wages))
-    income = wages + as_fen(recorded_benefits) + as_fen(declared_other)
+    return (wages + as_fen(recorded_benefits) + as_fen(declared_other)).astype(np.int64)
 
-    def pick(on: ArrayLike, recorded: ArrayLike, declared: ArrayLike) -> NDArray[np.int64]:
-        return np.where(np.asarray(on, dtype=bool), np.asarray(recorded, dtype=np.int64),
-                        np.asarray(declared, dtype=np.int64))
 
-    return {
-        "income": income.astype(np.int64),
-        "deposits": pick(deposits_on_record, recorded_deposits, declared_deposits),
-        "vehicles": pick(vehicles_on_record, recorded_vehicles, declared_vehicles),
-        "properties": pick(properties_on_record, recorded_properties, declared_properties),
-    }
+def assessed_holding(
+    declared: ArrayLike, recorded: ArrayLike, on_record: ArrayLike
+) -> NDArray[np.int64]:
+    """Vehicles, dwellings or deposits as the records show them: an external register replaces
+    the declaration where its file covers the household, either way."""
+    return np.where(np.asarray(on_record, dtype=bool), np.asarray(recorded, dtype=np.int64),
+                    np.asarray(declared, dtype=np.int64)).astype(np.int64)
 
 
 def temporary_assistance_cap(
