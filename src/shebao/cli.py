@@ -15,6 +15,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
+from shebao.assistance.cli import commands as assistance_commands
 from shebao.benefits.pension.cli import commands as pension_commands
 from shebao.errors import InputError, InputErrors
 
@@ -55,6 +56,7 @@ def refusals_exit_2(command: Callable[P, R]) -> Callable[P, R]:
 
 
 app.add_typer(pension_commands(refusals_exit_2), name="benefits")
+app.add_typer(assistance_commands(refusals_exit_2), name="assistance")
 
 
 @app.command()
