@@ -347,7 +347,8 @@ def assess(db: Session, app: AssistanceApplication,
         "assessed": _proposal(db, app, members, rules, income_recorded, assessed, on),
     }
     known = {(d.source, d.field, d.person_id, d.recorded) for d in app.discrepancies}
-    for d in found:
+    # A welfare allowance is not means-tested: the household's means raise no discrepancy.
+    for d in found if app.programme in HOUSEHOLD_PROGRAMMES else []:
         if (d.source, d.field, d.person_id, d.recorded) not in known:
             db.add(d)
     app.household_size = len(members)
