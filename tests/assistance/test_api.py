@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from shebao.assistance.models import AssistanceApplication
 from shebao.db.engine import transaction
 from tests.assistance.test_service import CASES, _build
-from tests.helpers import PASSWORD, add_user, bearer
+from tests.benefits.medical.test_pages import _login
+from tests.helpers import add_user, bearer
 
 
 @pytest.fixture
@@ -24,15 +25,6 @@ def world(database_url: str) -> dict[str, Any]:
     add_user(database_url, "caseworker", "clerk", "511321")
     add_user(database_url, "other-clerk", "clerk", "510104")
     return {"household_id": household_id, "ids": ids}
-
-
-def _login(client: TestClient, username: str) -> str:
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    client.post("/login", data={"username": username, "password": PASSWORD,
-                                "csrf_token": token})
-    home = client.get("/")
-    return re.search(r'name="csrf_token" value="([^"]+)"', home.text).group(1)
 
 
 def _count(url: str) -> int:

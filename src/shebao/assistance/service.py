@@ -544,6 +544,13 @@ def resolve_discrepancy(db: Session, user: User, discrepancy_id: int, status: st
     return found
 
 
+def _require_resolved(app: AssistanceApplication) -> None:
+    """A caseworker decides only once every discrepancy is explained or confirmed."""
+    still_open = [d.id for d in app.discrepancies if d.status == "open"]
+    if still_open:
+        raise InputError("discrepancies", f"resolve every discrepancy first: {still_open}")
+
+
 def _review_months(app: AssistanceApplication, members: list[tuple[HouseholdMember, Person]],
                    v: dict[str, Any], on: date) -> int:
     if app.programme == "dibao":
@@ -579,9 +586,7 @@ def decide(db: Session, user: User, app_id: int, approve: bool, reason: str,
     reason = _reason(reason)
     if app.status != PENDING:
         raise InputError("status", f"application {app.id} is {app.status}, not pending")
-    still_open = [d.id for d in app.discrepancies if d.status == "open"]
-    if still_open:
-        raise InputError("discrepancies", f"resolve every discrepancy first: {still_open}")
+    _require_resolved(app)
     if basis not in ("assessed", "declared"):
         raise InputError("basis", "must be assessed or declared")
     test = app.assessment["tests"][basis]
@@ -642,9 +647,7 @@ def adjust(db: Session, user: User, app_id: int, action: str, reason: str,
     reason = _reason(reason)
     if app.status != APPROVED:
         raise InputError("status", f"application {app.id} is {app.status}, not approved")
-    still_open = [d.id for d in app.discrepancies if d.status == "open"]
-    if still_open:
-        raise InputError("discrepancies", f"resolve every discrepancy first: {still_open}")
+    _require_resolved(app)
     today = date.today()
     effective = format_month(parse_month(f"{today:%Y-%m}") + 1)
     rules = _rules(Policy.at(today, app.region_code), app.province, app.area)
