@@ -21,6 +21,13 @@ def test_demo_has_paid_dibao_households_and_waiting_discrepancies(database_url: 
             AssistanceApplication.programme == "dibao",
             AssistanceApplication.status == "approved"))
         assert approved >= 10
+        edge = db.scalar(select(AssistanceApplication).where(
+            AssistanceApplication.programme == "near_dibao"))
+        assert (edge.status, edge.monthly_amount_fen) == ("approved", 0)
+        refused = db.scalars(select(AssistanceApplication).where(
+            AssistanceApplication.status == "refused")).all()
+        assert refused and not any(a.assessment["tests"]["declared"]["eligible"]
+                                   for a in refused)
         waiting = db.scalars(select(AssistanceApplication).where(
             AssistanceApplication.status == "pending")).all()
         sources = {d.source for a in waiting for d in a.discrepancies if d.status == "open"}

@@ -178,7 +178,7 @@ def seed(database_url: str, seed: int = 2027) -> dict[str, int]:
         # Refusals with reasons; one appealed, waiting for the second caseworker.
         for members in homes[15:17]:
             app = service.apply(db, caseworker, _household_id(db, members[0]), "dibao",
-                                _declaration(members, [1500, 900], 0), area="rural",
+                                _declaration(members, [2200, 1600], 0), area="rural",
                                 applied_on=date(2026, 9, 10))
             service.decide(db, caseworker, app.id, False,
                            "家庭人均收入高于农村低保标准", basis="declared")
@@ -186,10 +186,9 @@ def seed(database_url: str, seed: int = 2027) -> dict[str, int]:
         service.appeal(db, op, refused[0], "丈夫今年因病停工，收入已减少")
         # A dibao-edge household, an old-age allowance and a severe-disability care subsidy.
         edge = service.apply(db, caseworker, _household_id(db, homes[17][0]), "near_dibao",
-                             _declaration(homes[17], [1000], 0), area="rural",
+                             _declaration(homes[17], [1200, 800], 0), area="rural",
                              applied_on=date(2026, 8, 1))
-        if edge.assessed_amount_fen == 0 and edge.assessment["tests"]["assessed"]["eligible"]:
-            service.decide(db, caseworker, edge.id, True, "低保边缘家庭，纳入医疗救助")
+        service.decide(db, caseworker, edge.id, True, "低保边缘家庭，纳入医疗救助")
         oldest = min((p for h in homes for p in h), key=lambda p: p.birth_date)
         for programme, person, extra in (("old_age", oldest, {}),
                                          ("disability_care", homes[18][0],
