@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from shebao.assistance.demo import HOUSEHOLD_SIZES
 from shebao.auth.models import User
 from shebao.benefits.pension.demo import PENSIONERS
 from shebao.cli import app
@@ -67,8 +68,10 @@ def test_demo_no_serve_seeds_once(configured: str) -> None:
     second = runner.invoke(app, ["demo", "--no-serve", "--persons", "200"])
     assert "already seeded" in second.output
     with transaction(configured) as db:
-        # The population, plus the pensioners of benefits/pension/demo.py.
-        assert db.scalar(select(func.count(Person.id))) == 200 + len(PENSIONERS)
+        # The population, plus the pensioners of benefits/pension/demo.py and the Nanbu
+        # households of assistance/demo.py.
+        assert db.scalar(select(func.count(Person.id))) == (
+            200 + len(PENSIONERS) + sum(HOUSEHOLD_SIZES))
         roles = set(db.scalars(select(User.role)))
         # The fraud cases of supervision/demo.py wait for the supervisor.
         assert db.scalar(select(func.count(Case.id)).where(Case.status == "open")) >= 1

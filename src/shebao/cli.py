@@ -15,6 +15,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
+from shebao.assistance.cli import commands as assistance_commands
 from shebao.benefits.pension.cli import commands as pension_commands
 from shebao.errors import InputError, InputErrors
 from shebao.pooling.cli import commands as pooling_commands
@@ -63,6 +64,7 @@ app.add_typer(audit_commands(refusals_exit_2), name="audit")
 app.add_typer(fraud_commands(refusals_exit_2), name="fraud")
 app.add_typer(pooling_commands(refusals_exit_2), name="pooling")
 app.add_typer(transfer_commands(refusals_exit_2), name="transfers")
+app.add_typer(assistance_commands(refusals_exit_2), name="assistance")
 
 
 @app.command()

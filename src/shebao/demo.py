@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from shebao.assistance import demo as assistance_demo
 from shebao.auth import service as auth_service
 from shebao.auth.models import User
 from shebao.auth.service import DEMO_PASSWORD, create_user
@@ -94,6 +95,9 @@ DEMO_LOGINS = {
     "clerk2": "second clerk at the Jinjiang desk, who checks pension awards (510104)",
     "pensioner": "陈国华, retired in 2025 in Chengdu: award, payments, authentication (citizen)",
     "hospital": "a Chengdu hospital that submits medical claims (employer account)",
+    "farmer": "赵德明, head of a dibao household in Nanbu County, Sichuan (citizen)",
+    "caseworker": "assistance caseworker, Nanbu County civil affairs (511321)",
+    "caseworker2": "second Nanbu caseworker, who decides appeals (511321)",
     "supervisor": "provincial fund supervisor, Sichuan (510000)",
     "analyst": "national policy analyst (000000)",
     "admin": "national administrator (000000)",
@@ -166,6 +170,8 @@ def seed_demo(
         supplementary_demo.seed(db, seed + 3)
     progress("pensions", 0, 1)
     seed_pensions(database_url)
+    progress("assistance", 0, 1)
+    assistance_demo.seed(database_url)  # before the claims: it flags the medical recipients
     progress("claims", 0, 1)
     seed_claims(database_url)  # unemployment, work-injury and medical claims (benefits/)
     progress("transfers and the central adjustment", 0, 1)

@@ -58,6 +58,11 @@ RULES: dict[str, Any] = {
     "unemployment_benefit_ratio": _value("unemployment.benefit.ratio_to_minimum_wage"),
     "near_dibao_multiple": _value("assistance.near_dibao_multiple"),
     "extreme_poverty_multiple": _value("assistance.extreme_poverty_multiple"),
+    "deposit_months_of_standard": _value("assistance.assets.deposit_months_of_standard"),
+    "max_vehicles": _value("assistance.assets.max_vehicles"),
+    "max_properties": _value("assistance.assets.max_properties"),
+    "temporary_max_months_of_standard":
+        _value("assistance.programmes.temporary_max_months_of_standard"),
     "remittance_wage_ratio": _value("central_adjustment.wage_factor"),
     "pool_transfer_rate": _value("transfer.pool_transfer_rate"),
     "pool_transfer_first_year": _value("transfer.pool_transfer_first_year"),

@@ -405,6 +405,45 @@ def test_assistance_transfer_third_pillar_vectorized(data: st.DataObject) -> Non
     )
 
 
+@given(st.data())
+def test_assistance_identification_vectorized_and_consistent(data: st.DataObject) -> None:
+    n = data.draw(N)
+    size = data.draw(lists(st.integers(1, 8), n))
+    standard = data.draw(lists(st.integers(50_000, 150_000), n))
+    holdings = {"deposits": data.draw(lists(st.integers(0, 10**8), n)),
+                "vehicles": data.draw(lists(st.integers(0, 3), n)),
+                "properties": data.draw(lists(st.integers(0, 3), n))}
+    assert_vectorized_equals_scalar(assistance.asset_disqualified, {
+        **holdings, "household_size": size, "dibao_standard": standard})
+    means = {"declared_wages": data.draw(lists(FEN, n)),
+             "recorded_wages": data.draw(lists(FEN, n)),
+             "wages_on_record": data.draw(lists(st.booleans(), n)),
+             "declared_other": data.draw(lists(FEN, n)),
+             "recorded_benefits": data.draw(lists(FEN, n))}
+    assert_vectorized_equals_scalar(assistance.assessed_income, means)
+    assert_vectorized_equals_scalar(assistance.temporary_assistance_cap, {
+        "dibao_standard": standard, "household_size": size})
+    # With nothing on record and no benefits, the assessed income is the declared income.
+    off = {**means, "wages_on_record": [False] * n, "recorded_benefits": [0] * n}
+    np.testing.assert_array_equal(
+        assistance.assessed_income(**off),
+        np.asarray(means["declared_wages"]) + np.asarray(means["declared_other"]))
+    # An eligible household's top-up brings its income exactly to standard × members.
+    income = data.draw(lists(st.integers(0, 10**6), n))
+    found = ruled(assistance.dibao)(income, size, standard)
+    threshold = np.asarray(standard) * np.asarray(size)
+    eligible = found["eligible"]
+    np.testing.assert_array_equal((np.asarray(income) + found["top_up"])[eligible],
+                                  threshold[eligible])
+    # One more vehicle never turns a disqualified household into a qualifying one.
+    before = ruled(assistance.asset_disqualified)(
+        holdings["deposits"], holdings["vehicles"], holdings["properties"], size, standard)
+    after = ruled(assistance.asset_disqualified)(
+        holdings["deposits"], np.asarray(holdings["vehicles"]) + 1, holdings["properties"],
+        size, standard)
+    assert not (before & ~after).any()
+
+
 @settings(max_examples=200)
 @given(st.data())
 def test_central_adjustment_conserves_money(data: st.DataObject) -> None:

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from shebao.assistance.demo import HOUSEHOLD_SIZES
 from shebao.benefits.pension.demo import PENSIONERS
 from shebao.db.engine import transaction
 from shebao.demo import seed_demo
@@ -27,8 +28,10 @@ def test_demo_registry_keeps_the_rules(client: TestClient, database_url: str) ->
     seeded = seed_demo(database_url, persons=400)
     assert seeded is not None and seeded.households >= 40 and seeded.enrollments > 400
     with transaction(database_url) as db:
-        # The population, plus the pensioners of benefits/pension/demo.py.
-        assert db.scalar(select(func.count(Person.id))) == 400 + len(PENSIONERS)
+        # The population, plus the pensioners of benefits/pension/demo.py and the Nanbu
+        # households of assistance/demo.py.
+        assert db.scalar(select(func.count(Person.id))) == (
+            400 + len(PENSIONERS) + sum(HOUSEHOLD_SIZES))
         # Never both pensions (or both medical schemes) open for one person.
         a, b = aliased(Enrollment), aliased(Enrollment)
         for scheme, counterpart in EXCLUSIVE_SCHEMES.items():

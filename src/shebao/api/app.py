@@ -9,6 +9,8 @@ from fastapi.staticfiles import StaticFiles
 
 from shebao import __version__
 from shebao.api.errors import install_error_handlers
+from shebao.assistance.api import router as assistance_router
+from shebao.assistance.web import router as assistance_pages
 from shebao.auth.api import router as accounts_router
 from shebao.benefits.injury.api import router as injury_router
 from shebao.benefits.medical.api import router as medical_router
@@ -50,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts_router, registry_router, calc_router, ledger_router, contributions_router,
         supplementary_router, transfers_router, pooling_router,
         pension_router,
-        unemployment_router, injury_router, medical_router,
+        unemployment_router, injury_router, medical_router, assistance_router,
         audit_router, supervision_router,
     ):
         app.include_router(router)
@@ -60,5 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(supervision_pages)
     app.include_router(transfer_pages)
     app.include_router(pooling_pages)
+    app.include_router(assistance_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

@@ -112,6 +112,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The central adjustment fund: supervisors and analysts read a year; administrators post it.
     "pooling.read": frozenset({Role.supervisor, Role.analyst, Role.admin}),
     "pooling.post": frozenset({Role.admin}),
+    # Social assistance: a household applies and appeals online or at the desk; caseworkers
+    # (clerks) resolve discrepancies, decide, review, import registers' files and pay.
+    "assistance.apply": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "assistance.read": frozenset({Role.citizen, *_STAFF_READ}),
+    "assistance.appeal": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "assistance.decide": _STAFF_WRITE,
+    "assistance.import": _STAFF_WRITE,
+    "assistance.pay": _STAFF_WRITE,
 }
 
 

@@ -19,6 +19,7 @@ RESULTS: dict[str, type[s.Result]] = {
     "contribution": s.ContributionResult,
     "unemployment": s.UnemploymentResult,
     "injury": s.InjuryResult,
+    "dibao": s.DibaoResult,
     "transfer": s.TransferResult,
     "central-adjustment": s.CentralAdjustmentResult,
 }

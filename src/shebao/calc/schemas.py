@@ -151,6 +151,30 @@ class UnemploymentResult(Result):
     monthly_fen: int
 
 
+class DibaoRequest(Request):
+    """One household's dibao means test: monthly income and assets as the caseworker holds
+    them (declared, or after cross-checks)."""
+
+    date_field: ClassVar[str] = "month"
+
+    region: RegionCode
+    month: Month
+    area: Literal["urban", "rural"]
+    household_income_fen: Fen
+    household_size: int = Field(ge=1, le=30)
+    deposits_fen: Fen = 0
+    vehicles: int = Field(default=0, ge=0, le=100)
+    properties: int = Field(default=1, ge=0, le=100)
+
+
+class DibaoResult(Result):
+    eligible: bool
+    top_up_fen: int
+    near_dibao: bool
+    asset_disqualified: bool
+    standard_fen: int
+
+
 class InjuryRequest(Request):
     date_field: ClassVar[str] = "month"
 

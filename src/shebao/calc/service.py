@@ -19,6 +19,7 @@ from shebao.policy import Policy, PolicySnapshot
 from shebao.policy import bindings as b
 from shebao.policy.billing import monthly_bill
 from shebao.policy.formulas import (
+    assistance,
     central_adjustment,
     injury,
     pension,
@@ -213,6 +214,39 @@ def unemployment_rule(req: s.UnemploymentRequest) -> s.UnemploymentResult:
     )
 
 
+def dibao_rule(req: s.DibaoRequest) -> s.DibaoResult:
+    snap = _snapshot(b.month_start(parse_month(req.month, "month")), req.region, req.scenario)
+    used = b.bind(snap, {
+        "dibao_standard": f"assistance.dibao.standard_{req.area}",
+        "near_dibao_multiple": "assistance.near_dibao_multiple",
+        "deposit_months_of_standard": "assistance.assets.deposit_months_of_standard",
+        "max_vehicles": "assistance.assets.max_vehicles",
+        "max_properties": "assistance.assets.max_properties",
+    }, req.region)
+    v = used.values
+    disqualified = bool(assistance.asset_disqualified(
+        req.deposits_fen, req.vehicles, req.properties, req.household_size, v["dibao_standard"],
+        deposit_months_of_standard=v["deposit_months_of_standard"],
+        max_vehicles=v["max_vehicles"], max_properties=v["max_properties"]))
+    found = assistance.dibao(req.household_income_fen, req.household_size, v["dibao_standard"],
+                             disqualified, near_dibao_multiple=v["near_dibao_multiple"])
+    steps = [{
+        "step": "Assets within the limits: deposits ≤ months × standard × members, vehicles and "
+                "dwellings no more than allowed",
+        "formula": "deposits > months × standard × members or vehicles > max or dwellings > max",
+        "inputs": {"deposits_fen": req.deposits_fen, "vehicles": req.vehicles,
+                   "properties": req.properties},
+        "parameters": ["deposit_months_of_standard", "max_vehicles", "max_properties"],
+        "result": disqualified,
+    }, *assistance.explain_dibao(req.household_income_fen, req.household_size,
+                                 v["dibao_standard"], disqualified,
+                                 near_dibao_multiple=v["near_dibao_multiple"])]
+    return s.DibaoResult(
+        eligible=bool(found["eligible"]), top_up_fen=int(found["top_up"]),
+        near_dibao=bool(found["near_dibao"]), asset_disqualified=disqualified,
+        standard_fen=int(v["dibao_standard"]), explanation=_explained(steps, used))
+
+
 def injury_rule(req: s.InjuryRequest) -> s.InjuryResult:
     on = b.month_start(parse_month(req.month, "month")) if req.month else dt.date.today()
     snap = _snapshot(on, req.region, req.scenario)
@@ -324,6 +358,7 @@ RULES: dict[str, tuple[type[BaseModel], Callable[[Any], BaseModel]]] = {
     "contribution": (s.ContributionRequest, contribution_rule),
     "unemployment": (s.UnemploymentRequest, unemployment_rule),
     "injury": (s.InjuryRequest, injury_rule),
+    "dibao": (s.DibaoRequest, dibao_rule),
     "transfer": (s.TransferRequest, transfer_rule),
     "central-adjustment": (s.CentralAdjustmentRequest, central_adjustment_rule),
 }

@@ -1,5 +1,6 @@
 """Import every domain's models so that metadata (and Alembic) sees all tables."""
 
+from shebao.assistance import models as assistance_models
 from shebao.auth import models as auth_models
 from shebao.benefits.injury import models as injury_models
 from shebao.benefits.medical import models as medical_models
@@ -15,7 +16,7 @@ from shebao.supplementary import models as supplementary_models
 from shebao.transfers import models as transfer_models
 
 __all__ = [
-    "Base", "auth_models", "contribution_models", "injury_models", "ledger_models",
-    "medical_models", "pension_models", "pooling_models", "registry_models",
+    "Base", "assistance_models", "auth_models", "contribution_models", "injury_models",
+    "ledger_models", "medical_models", "pension_models", "pooling_models", "registry_models",
     "supervision_models", "supplementary_models", "transfer_models", "unemployment_models",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from shebao.assistance.messages import MESSAGES as ASSISTANCE_MESSAGES
 from shebao.benefits.medical.messages import MESSAGES as CLAIMS_MESSAGES
 from shebao.benefits.pension.messages import MESSAGES as PENSION_MESSAGES
 from shebao.supervision.messages import MESSAGES as SUPERVISION_MESSAGES
@@ -95,7 +96,8 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-for _domain in (PENSION_MESSAGES, CLAIMS_MESSAGES, TRANSFER_MESSAGES, SUPERVISION_MESSAGES):
+for _domain in (PENSION_MESSAGES, CLAIMS_MESSAGES, TRANSFER_MESSAGES, ASSISTANCE_MESSAGES,
+                SUPERVISION_MESSAGES):
     # A domain's pages add words of their own; one key means one text everywhere.
     assert not set(_domain) & set(MESSAGES), set(_domain) & set(MESSAGES)
     MESSAGES |= _domain

@@ -4,7 +4,8 @@ layers, made through the same services the desk, the hospitals and the API use.
 Run after the demo's year of contributions (its last declared month is 2026-10): a factory
 worker dismissed at the end of October registers as unemployed and is paid November; another
 is awarded a grade-4 disability; the story's people see hospitals in Shenzhen and Chengdu,
-陈丽 with a DRG-paid stay, the farmer 赵德明 (a dibao recipient) with a heart stay settled by
+陈丽 with a DRG-paid stay, the farmer 赵德明 (a dibao recipient: assistance/demo.py
+approves his household's case, which flags its members) with a heart stay settled by
 basic insurance, critical-illness insurance and medical assistance.
 """
 
@@ -131,7 +132,6 @@ def seed_claims(database_url: str) -> dict[str, int]:
         for month in ("2026-10", "2026-11"):
             injury.run_month(db, op, "440000", month)
 
-        medical.set_recipient(db, op, farmer.id, "dibao", date(2024, 1, 1))
         _fiscal_subsidies(db, 2026)
         hospitals = []
         for county, code, name, level in HOSPITALS:

@@ -6,7 +6,7 @@ and DELETE, so nobody — admin included — can edit the trail through shebao. 
 64 zeros) is the lock every sealing transaction takes.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-27 17:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Social assistance and welfare: applications, identification, cases and payments."""
