@@ -31,7 +31,8 @@ from numpy.typing import NDArray
 from shebao.errors import InputError
 
 AGES = 101  # 0 … 99 single years, 100 = 100+
-START_YEAR = 2020  # mid-year of the base population
+START_YEAR = 2020  # mid-year of the base population the validation projects from
+BASE_YEARS = (2015, 2020)  # mid-years WPP gives by age and sex
 LAST_YEAR = 2100
 Variant = Literal["low", "medium", "high"]
 VARIANTS: tuple[str, ...] = ("low", "medium", "high")
@@ -132,13 +133,13 @@ def _step_mean(series: dict[int, float], years: range) -> NDArray[np.float64]:
     return np.array([(series[y] + series[y + 1]) / 2 for y in years])
 
 
-@lru_cache(maxsize=1)
-def load_inputs() -> Inputs:
-    """Read and graduate the WPP 2024 inputs once."""
-    steps = range(START_YEAR, LAST_YEAR)  # step from mid-year y to mid-year y + 1
+@lru_cache(maxsize=2)
+def load_inputs(base_year: int = START_YEAR) -> Inputs:
+    """Read and graduate the WPP 2024 inputs once, stepping from mid-`base_year`."""
+    steps = range(base_year, LAST_YEAR)  # step from mid-year y to mid-year y + 1
     base_groups = np.zeros((2, 21))
     for r in _rows("population_base.csv"):
-        if int(r["year"]) == START_YEAR:
+        if int(r["year"]) == base_year:
             s = MALE if r["sex"] == "male" else FEMALE
             base_groups[s, int(r["age_start"]) // 5] = float(r["pop_persons"])
     base = np.concatenate([sprague(base_groups[:, :20]), base_groups[:, 20:]], axis=1)
@@ -199,7 +200,7 @@ def load_inputs() -> Inputs:
         m[FEMALE, int(r["age"])] = float(r["female_thousands"]) * 1000
     first_by_age = min(by_age)
     pattern_2023 = by_age[first_by_age] / by_age[first_by_age].sum()
-    for y in range(START_YEAR, first_by_age):
+    for y in range(min(steps), first_by_age):
         by_age[y] = pattern_2023 * totals[y] * 1000
     migration = np.array([(by_age[y] + by_age[y + 1]) / 2 for y in steps])
 
@@ -299,13 +300,17 @@ def check_years(to: int, field: str = "to") -> None:
         raise InputError(field, f"year must be between {START_YEAR + 1} and {LAST_YEAR}")
 
 
-def project_population(to: int, variant: str = "medium") -> PopulationProjection:
-    """Deterministic projection from mid-2020 to mid-`to` under a WPP fertility variant."""
+def project_population(
+    to: int, variant: str = "medium", base_year: int = START_YEAR
+) -> PopulationProjection:
+    """Deterministic projection from mid-`base_year` to mid-`to` under a WPP fertility variant."""
     check_years(to)
     if variant not in VARIANTS:
         raise InputError("variant", f"variant must be one of {', '.join(VARIANTS)}")
-    inp = load_inputs()
-    n = to - START_YEAR
+    if base_year not in BASE_YEARS:
+        raise InputError("base_year", f"base year must be one of {BASE_YEARS}")
+    inp = load_inputs(base_year)
+    n = to - base_year
     pop = np.empty((n + 1, 2, AGES))
     births = np.zeros(n + 1)
     pop[0] = inp.base
@@ -314,7 +319,7 @@ def project_population(to: int, variant: str = "medium") -> PopulationProjection
         pop[k + 1], births[k + 1] = step(
             pop[k], inp.log_mx[k], tfr[k] * inp.pasfr[k], inp.srb[k], inp.migration[k]
         )
-    return PopulationProjection(np.arange(START_YEAR, to + 1), pop, births)
+    return PopulationProjection(np.arange(base_year, to + 1), pop, births)
 
 
 def wpp_midyear_total(year: int) -> float:
