@@ -331,6 +331,7 @@ def project_pension(
             "wage_bill",
         )
     }
+    pop = cohort_population(start - 1)
     for k, year in enumerate(years):
         year = int(year)
         _, award_args = _rules(policy, year)
@@ -338,53 +339,53 @@ def project_pension(
         wage = paths.wage[:, k]  # (D,)
         prev_wage = paths.wage[:, k - 1] if k else wage / (1 + sc.path("wage_growth", years)[0])
         ret = retirement_ages(policy, year)
-        pop = cohort_population(year)
-        pop_before = cohort_population(year - 1)
+        pop_before, pop = pop, cohort_population(year)
         active = _active(ret)
         was_active = _active(ret, -1.0)  # the same cohort a year younger (same schedule)
-        insured_rate = lfpr * urban[k] * (1 - unemployment)  # (3, AGES)
-        insured_rate = insured_rate[None] * coverage[:, k, None, None]
-        insured = pop * insured_rate * active
+        insured_rate = lfpr * urban[k] * (1 - unemployment)  # (3, AGES), times coverage (D,)
+        insured = np.einsum("dca,ca->d", pop, insured_rate * active) * coverage[:, k]
 
         # Ageing of the retiree stock and of account balances by one year of age.
         survival = np.ones_like(pop)
-        survival[..., 1:] = np.where(
-            pop_before[..., :-1] > 0, pop[..., 1:] / np.maximum(pop_before[..., :-1], 1e-9), 0.0
+        np.divide(
+            pop[..., 1:],
+            pop_before[..., :-1],
+            out=survival[..., 1:],
+            where=pop_before[..., :-1] > 0,
         )
-        survival = np.minimum(survival, 1.0)
+        np.minimum(survival, 1.0, out=survival)
         retirees = _shift(retirees) * survival
         amounts = _shift(amounts) * survival * (1 + paths.indexation[:, k, None, None])
         accounts = _shift(accounts)
 
-        # New retirements: those insured who reach the statutory age during the year.
+        # New retirements: the insured who reach the statutory age during the year; awards by
+        # the pension formula for just those cohorts (category, age).
         retiring = np.clip(was_active - active, 0.0, 1.0)
-        near = np.roll(insured_rate, 1, axis=-1)  # insured rate at the last working age
-        new = pop * near * retiring * take_up
-        months_served = np.clip(ret / 12.0 - entry, 0, None) * 12 * density
-        ret_year = year
-        born = ret_year - AGE - 1
-        deemed = np.clip(FIRST_ACCOUNT_YEAR - (born + entry), 0, None) * 12 * density
-        deemed = np.minimum(deemed, months_served)
+        ci, xi = np.nonzero(retiring)
+        near = np.roll(insured_rate, 1, axis=-1)[ci, xi]  # insured rate at the last working age
+        new = pop[:, ci, xi] * (near * retiring[ci, xi] * take_up)[None] * coverage[:, k, None]
+        served = np.clip(ret[ci, xi] / 12.0 - entry, 0, None) * 12 * density
+        born = year - xi - 1
+        deemed = np.minimum(
+            np.clip(FIRST_ACCOUNT_YEAR - (born + entry), 0, None) * 12 * density, served
+        )
         award = pension_award(
-            np.rint(prev_wage / 12)[:, None, None].astype(np.int64),
-            np.full((1, 3, AGES), index_avg),
-            np.rint(months_served)[None].astype(np.int64),
-            np.rint(accounts).astype(np.int64),
-            np.broadcast_to(ret, (draws, 3, AGES)),
-            np.rint(deemed)[None].astype(np.int64),
+            np.rint(prev_wage / 12)[:, None].astype(np.int64),
+            index_avg,
+            np.rint(served).astype(np.int64)[None],
+            np.rint(accounts[:, ci, xi]).astype(np.int64),
+            ret[ci, xi][None],
+            np.rint(deemed).astype(np.int64)[None],
             **award_args,
         )["total"]
-        retirees = retirees + new
-        amounts = amounts + new * award
+        retirees[:, ci, xi] += new
+        amounts[:, ci, xi] += new * award
         # This year's account credits for those still working.
-        base = kappa * wage[:, None, None]
-        accounts = accounts * (1 + rates["crediting"]) + np.where(
-            (AGE >= entry)[None, None, :] & (active > 0)[None],
-            rates["account_share"] * base * density * active[None],
-            0.0,
-        )
+        credit = rates["account_share"] * kappa * density * np.where(entry <= AGE, active, 0.0)
+        accounts *= 1 + rates["crediting"]
+        accounts += wage[:, None, None] * credit[None]
 
-        contributors = insured.sum(axis=(1, 2)) * paying
+        contributors = insured * paying
         wage_bill = contributors * kappa * wage
         contributions = wage_bill * (rates["employer"] + rates["employee"]) * collected
         contributions *= paths.compliance[:, k]
@@ -393,18 +394,18 @@ def project_pension(
         interest = fund * paths.fund_return[:, k]
         fund = fund + interest + contributions + subsidy - expenditure
 
-        new_total = new.sum(axis=(1, 2))
+        new_total = new.sum(axis=1)
         for name, value in (
             ("contributions", contributions),
             ("subsidy", subsidy),
             ("interest", interest),
             ("expenditure", expenditure),
             ("balance", fund),
-            ("insured", insured.sum(axis=(1, 2))),
+            ("insured", insured),
             ("contributors", contributors),
             ("retirees", retirees.sum(axis=(1, 2))),
             ("new_retirees", new_total),
-            ("average_new_award", (new * award).sum(axis=(1, 2)) / np.maximum(new_total, 1)),
+            ("average_new_award", (new * award).sum(axis=1) / np.maximum(new_total, 1)),
             ("wage_bill", wage_bill),
         ):
             out[name][:, k] = value
