@@ -20,6 +20,7 @@ from shebao.calc.api import router as calc_router
 from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
 from shebao.ledger.api import router as ledger_router
+from shebao.projection.api import router as projection_router
 from shebao.registry.api import router as registry_router
 from shebao.supplementary.api import router as supplementary_router
 from shebao.web.routes import router as web_router
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         supplementary_router,
         pension_router,
         unemployment_router, injury_router, medical_router,
+        projection_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

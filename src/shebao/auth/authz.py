@@ -90,6 +90,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "medical.recipient": _STAFF_WRITE,
     "medical.consent": frozenset({Role.citizen, *_STAFF_WRITE}),
     "medical.insurer_read": frozenset({Role.employer}),
+    # Projections: national figures, no personal data; analysts run them, supervisors and
+    # admins read them too.
+    "projection.run": frozenset({Role.analyst, Role.supervisor, Role.admin}),
 }
 
 
