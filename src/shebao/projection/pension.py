@@ -15,9 +15,9 @@ ints) at the output; awards are the formula's integer fen.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,7 +61,20 @@ class PensionProjection:
     new_retirees: NDArray[np.float64]
     average_new_award: NDArray[np.float64]  # fen per month
     wage_bill: NDArray[np.float64]  # covered wage bill (contribution bases of payers)
-    calibration: dict[str, Any] = field(default_factory=dict)
+
+    ARRAYS: ClassVar[tuple[str, ...]] = (
+        "contributions",
+        "subsidy",
+        "interest",
+        "expenditure",
+        "balance",
+        "insured",
+        "contributors",
+        "retirees",
+        "new_retirees",
+        "average_new_award",
+        "wage_bill",
+    )
 
     @property
     def revenue(self) -> NDArray[np.float64]:
@@ -315,22 +328,7 @@ def project_pension(
     accounts = np.broadcast_to(_opening_accounts(sc, start, ret_prev), (draws, 3, AGES)).copy()
     fund = np.full(draws, float(sc.value("opening_fund")))
 
-    out = {
-        k: np.zeros((draws, t_count))
-        for k in (
-            "contributions",
-            "subsidy",
-            "interest",
-            "expenditure",
-            "balance",
-            "insured",
-            "contributors",
-            "retirees",
-            "new_retirees",
-            "average_new_award",
-            "wage_bill",
-        )
-    }
+    out = {k: np.zeros((draws, t_count)) for k in PensionProjection.ARRAYS}
     pop = cohort_population(start - 1)
     for k, year in enumerate(years):
         year = int(year)

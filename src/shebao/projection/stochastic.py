@@ -9,6 +9,7 @@ compliance multipliers are beta-distributed. Every draw runs through `population
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,10 +112,17 @@ def _economic_paths(
     )
 
 
+CHUNKS = 2  # draws run as two halves on two threads (numpy releases the GIL in its loops)
+
+
 def run_stochastic(
     scenario: str, to: int, draws: int = 5000, seed: int = 2019, u: Uncertainty | None = None
 ) -> tuple[PensionProjection, NDArray[np.float64]]:
-    """All draws: the fund projection and the population (draws, T, 2, AGES)."""
+    """All draws: the fund projection and the population (draws, T, 2, AGES).
+
+    The draws are split into a fixed number of chunks, each with its own random stream
+    spawned from `seed`, so a seed gives the same draws on any machine.
+    """
     if not MIN_DRAWS <= draws <= MAX_DRAWS:
         raise InputError("draws", f"draws must be between {MIN_DRAWS} and {MAX_DRAWS}")
     sc = load_scenario(scenario)
@@ -122,11 +130,28 @@ def run_stochastic(
     if not start < to <= LAST_YEAR:
         raise InputError("to", f"year must be between {start + 1} and {LAST_YEAR}")
     u = u or Uncertainty()
-    rng = np.random.default_rng(seed)
-    pop = _population_draws(to, draws, rng, u)
     years = np.arange(start, to + 1)
-    paths = _economic_paths(scenario, years, draws, rng, u)
-    return project_pension(scenario, to, population=pop, paths=paths), pop
+    project_pension(scenario, to)  # reads data and parameters once, before the threads
+    sizes = [draws // CHUNKS + (i < draws % CHUNKS) for i in range(CHUNKS)]
+    streams = np.random.SeedSequence(seed).spawn(CHUNKS)
+
+    def chunk(i: int) -> tuple[PensionProjection, NDArray[np.float64]]:
+        rng = np.random.default_rng(streams[i])
+        pop = _population_draws(to, sizes[i], rng, u)
+        paths = _economic_paths(scenario, years, sizes[i], rng, u)
+        return project_pension(scenario, to, population=pop, paths=paths), pop
+
+    with ThreadPoolExecutor(CHUNKS) as pool:
+        parts = list(pool.map(chunk, range(CHUNKS)))
+    fund = PensionProjection(
+        scenario,
+        years,
+        **{
+            name: np.concatenate([getattr(f, name) for f, _ in parts])
+            for name in PensionProjection.ARRAYS
+        },
+    )
+    return fund, np.concatenate([p for _, p in parts])
 
 
 def summarize(fund: PensionProjection, pop: NDArray[np.float64]) -> StochasticResult:
