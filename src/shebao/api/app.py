@@ -21,6 +21,7 @@ from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
 from shebao.ledger.api import router as ledger_router
 from shebao.projection.api import router as projection_router
+from shebao.projection.web import router as projection_pages
 from shebao.registry.api import router as registry_router
 from shebao.supplementary.api import router as supplementary_router
 from shebao.web.routes import router as web_router
@@ -51,5 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(pension_pages)
     app.include_router(claims_pages)
+    app.include_router(projection_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

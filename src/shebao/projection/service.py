@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,26 @@ def stochastic(scenario: str, to: int, draws: int = 5000, seed: int = 2019) -> d
         "depletion_probability": r.depletion_probability,
         "depletion_year_p50": r.depletion_year_p50,
     }
+
+
+@lru_cache(maxsize=32)
+def _cached_pension(scenario: str, to: int) -> str:
+    return json.dumps(pension(scenario, to))
+
+
+@lru_cache(maxsize=16)
+def _cached_stochastic(scenario: str, to: int, draws: int) -> str:
+    return json.dumps(stochastic(scenario, to, draws))
+
+
+def cached_pension(scenario: str, to: int) -> dict[str, Any]:
+    """The same as `pension`, kept for the page (a scenario's run depends only on its inputs)."""
+    return json.loads(_cached_pension(scenario, to))
+
+
+def cached_stochastic(scenario: str, to: int, draws: int) -> dict[str, Any]:
+    """The same as `stochastic` with the default seed, kept for the page."""
+    return json.loads(_cached_stochastic(scenario, to, draws))
 
 
 def scenarios() -> list[dict[str, str]]:

@@ -6,6 +6,7 @@ from fastapi import Request
 
 from shebao.benefits.medical.messages import MESSAGES as CLAIMS_MESSAGES
 from shebao.benefits.pension.messages import MESSAGES as PENSION_MESSAGES
+from shebao.projection.messages import MESSAGES as PROJECTION_MESSAGES
 
 LANGUAGES = ("zh", "en")
 LANG_COOKIE = "shebao_lang"
@@ -93,7 +94,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-for _domain in (PENSION_MESSAGES, CLAIMS_MESSAGES):
+for _domain in (PENSION_MESSAGES, CLAIMS_MESSAGES, PROJECTION_MESSAGES):
     # A domain's pages add words of their own; one key means one text everywhere.
     assert not set(_domain) & set(MESSAGES), set(_domain) & set(MESSAGES)
     MESSAGES |= _domain
