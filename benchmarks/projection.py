@@ -43,12 +43,13 @@ def main() -> None:
     print(f"deterministic baseline {to - YEARS}-{to}: {deterministic:.3f} s (best of 5)")
     stochastic = []
     for _ in range(args.repeat):
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         fund, pop = run_stochastic("baseline", to, args.draws)
         result = summarize(fund, pop)
         stochastic.append(time.perf_counter() - t)
         print(
-            f"stochastic {args.draws} draws: {stochastic[-1]:.2f} s; "
+            f"stochastic {args.draws} draws: {stochastic[-1]:.2f} s "
+            f"(CPU {time.process_time() - cpu:.2f} s over both threads); "
             f"P(depleted by {to}) = {result.depletion_probability[-1]:.3f}"
         )
     print(f"load average: {os.getloadavg()[0]:.2f}")
