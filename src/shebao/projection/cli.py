@@ -8,6 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AsCsv = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
+Plot = Annotated[str | None, typer.Option(help="Write a chart: FILE.svg or FILE.png.")]
+Scenario = Annotated[str, typer.Option(help="baseline, no-reform, cass-2019 …")]
+LastYear = Annotated[int, typer.Option(help="Last year.")]
+
 
 def commands(refusals_exit_2: Callable[[Any], Any]) -> typer.Typer:
     """The `project` command group; `refusals_exit_2` turns refused input into exit code 2."""
@@ -30,11 +36,9 @@ def commands(refusals_exit_2: Callable[[Any], Any]) -> typer.Typer:
         variant: Annotated[
             str, typer.Option(help="low, medium or high (WPP fertility).")
         ] = "medium",
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-        as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
-        plot: Annotated[
-            str | None, typer.Option(help="Write a chart: FILE.svg or FILE.png.")
-        ] = None,
+        as_json: AsJson = False,
+        as_csv: AsCsv = False,
+        plot: Plot = None,
     ) -> None:
         """Population by broad age group, mid-year persons, from 2024."""
         from shebao.projection import service
@@ -44,13 +48,11 @@ def commands(refusals_exit_2: Callable[[Any], Any]) -> typer.Typer:
     @group.command("pension")
     @refusals_exit_2
     def pension(
-        scenario: Annotated[str, typer.Option(help="baseline, no-reform, cass-2019 …")],
-        to: Annotated[int, typer.Option(help="Last year.")],
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-        as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
-        plot: Annotated[
-            str | None, typer.Option(help="Write a chart: FILE.svg or FILE.png.")
-        ] = None,
+        scenario: Scenario,
+        to: LastYear,
+        as_json: AsJson = False,
+        as_csv: AsCsv = False,
+        plot: Plot = None,
     ) -> None:
         """The urban employee pension fund by year (money in fen) and its depletion year."""
         from shebao.projection import service
@@ -60,8 +62,8 @@ def commands(refusals_exit_2: Callable[[Any], Any]) -> typer.Typer:
     @group.command("stochastic")
     @refusals_exit_2
     def stochastic(
-        scenario: Annotated[str, typer.Option(help="baseline, no-reform, cass-2019 …")],
-        to: Annotated[int, typer.Option(help="Last year.")],
+        scenario: Scenario,
+        to: LastYear,
         draws: Annotated[int, typer.Option(help="Trajectories (100–20000).")] = 5000,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 2019,
     ) -> None:
@@ -72,9 +74,7 @@ def commands(refusals_exit_2: Callable[[Any], Any]) -> typer.Typer:
 
     @group.command("validate")
     @refusals_exit_2
-    def validate(
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    ) -> None:
+    def validate(as_json: AsJson = False) -> None:
         """WPP 2024 reproduction through 2050, CASS 2019 depletion, and the calibration."""
         from shebao.projection import service
 
