@@ -274,7 +274,7 @@ def project_pension(
     scenario_name: str,
     to: int,
     *,
-    population: NDArray[np.float64] | None = None,
+    population: NDArray[np.floating] | None = None,
     paths: Paths | None = None,
 ) -> PensionProjection:
     """Run the fund from the scenario's start year to `to` (inclusive).
@@ -310,26 +310,22 @@ def project_pension(
     sigma = float(sc.value("fiscal_subsidy_share"))
     take_up = float(sc.value("retirement_take_up"))
 
-    def cohort_population(k: int) -> NDArray[np.float64]:
-        """(D, 3, AGES) persons by category in year index k of the population array."""
-        p = population[:, k - POPULATION_BASE]
-        return p[:, CATEGORY_SEX, :] * shares[None, :, None]
+    def persons(year: int) -> NDArray[np.float64]:
+        """(D, 2, AGES) mid-year persons by sex in `year` (a view, no copy)."""
+        return population[:, year - POPULATION_BASE]
 
     # Opening state at the end of start − 1: retirees by age, pension amounts, account balances.
     ret_prev = retirement_ages(policy, start - 1)
-    p_prev = cohort_population(start - 1)
+    p_prev = persons(start - 1)[:, CATEGORY_SEX, :] * shares[None, :, None]
     insured_rate_open = lfpr * urban[0] * (1 - unemployment)
-    retired_open = p_prev * (1 - _active(ret_prev)) * insured_rate_open.max(axis=1, keepdims=True)
-    retired_open *= (
-        float(sc.value("opening_retirees")) / retired_open.sum(axis=(1, 2))[:, None, None]
-    )
-    retirees = retired_open
+    retirees = p_prev * (1 - _active(ret_prev)) * insured_rate_open.max(axis=1, keepdims=True)
+    retirees *= float(sc.value("opening_retirees")) / retirees.sum(axis=(1, 2))[:, None, None]
     amounts = retirees * float(sc.value("opening_average_pension"))
     accounts = np.broadcast_to(_opening_accounts(sc, start, ret_prev), (draws, 3, AGES)).copy()
     fund = np.full(draws, float(sc.value("opening_fund")))
 
     out = {k: np.zeros((draws, t_count)) for k in PensionProjection.ARRAYS}
-    pop = cohort_population(start - 1)
+    survival = np.ones((draws, 2, AGES))
     for k, year in enumerate(years):
         year = int(year)
         _, award_args = _rules(policy, year)
@@ -337,14 +333,16 @@ def project_pension(
         wage = paths.wage[:, k]  # (D,)
         prev_wage = paths.wage[:, k - 1] if k else wage / (1 + sc.path("wage_growth", years)[0])
         ret = retirement_ages(policy, year)
-        pop_before, pop = pop, cohort_population(year)
+        pop_before, pop = persons(year - 1), persons(year)
         active = _active(ret)
         was_active = _active(ret, -1.0)  # the same cohort a year younger (same schedule)
         insured_rate = lfpr * urban[k] * (1 - unemployment)  # (3, AGES), times coverage (D,)
-        insured = np.einsum("dca,ca->d", pop, insured_rate * active) * coverage[:, k]
+        by_sex = np.zeros((2, AGES))
+        np.add.at(by_sex, CATEGORY_SEX, shares[:, None] * insured_rate * active)
+        insured = np.einsum("dsa,sa->d", pop, by_sex) * coverage[:, k]
 
-        # Ageing of the retiree stock and of account balances by one year of age.
-        survival = np.ones_like(pop)
+        # Ageing of the retiree stock and of account balances by one year of age; survival by
+        # sex from the population itself (category shares cancel out).
         np.divide(
             pop[..., 1:],
             pop_before[..., :-1],
@@ -352,16 +350,20 @@ def project_pension(
             where=pop_before[..., :-1] > 0,
         )
         np.minimum(survival, 1.0, out=survival)
-        retirees = _shift(retirees) * survival
-        amounts = _shift(amounts) * survival * (1 + paths.indexation[:, k, None, None])
-        accounts = _shift(accounts)
+        for stock in (retirees, amounts, accounts):
+            _age_in_place(stock)
+        for stock in (retirees, amounts):
+            stock[:, :1] *= survival[:, :1]
+            stock[:, 1:] *= survival[:, 1:]
+        amounts *= (1 + paths.indexation[:, k])[:, None, None]
 
         # New retirements: the insured who reach the statutory age during the year; awards by
         # the pension formula for just those cohorts (category, age).
         retiring = np.clip(was_active - active, 0.0, 1.0)
         ci, xi = np.nonzero(retiring)
         near = np.roll(insured_rate, 1, axis=-1)[ci, xi]  # insured rate at the last working age
-        new = pop[:, ci, xi] * (near * retiring[ci, xi] * take_up)[None] * coverage[:, k, None]
+        weight = shares[ci] * near * retiring[ci, xi] * take_up
+        new = pop[:, CATEGORY_SEX[ci], xi] * weight[None] * coverage[:, k, None]
         served = np.clip(ret[ci, xi] / 12.0 - entry, 0, None) * 12 * density
         born = year - xi - 1
         deemed = np.minimum(
@@ -410,9 +412,8 @@ def project_pension(
     return PensionProjection(scenario_name, years, **out)
 
 
-def _shift(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    """One year older: age x moves to x + 1, the open group keeps its own."""
-    out = np.zeros_like(a)
-    out[..., 1:] = a[..., :-1]
-    out[..., -1] += a[..., -1]
-    return out
+def _age_in_place(a: NDArray[np.float64]) -> None:
+    """One year older: age x moves to x + 1, the open group keeps its own; age 0 empties."""
+    a[..., -1] += a[..., -2]
+    a[..., 1:-1] = a[..., :-2].copy()
+    a[..., 0] = 0.0

@@ -214,23 +214,31 @@ def load_inputs(base_year: int = START_YEAR) -> Inputs:
 def _survival(log_mx: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Survival ratios S_x (…, 2, AGES: index 99 is 99→100+, 100 is 100+→100+) and S_b (…, 2).
 
-    Life table from m_x: q = m/(1+(1−a)m), a = ½ except at age 0 (Andreev–Kingkade a₀),
-    L_x = l_x − (1−a)·d_x, open group L = l₁₀₀/m₁₀₀.
+    Life table from m_x: q = m/(1+(1−a)m), a = ½ except at age 0 (Andreev–Kingkade a₀), so
+    p = (1−½m)/(1+½m) and L_x = (l_x + l_{x+1})/2; L₀ = l₁ + a₀·q₀; open group L = l₁₀₀/m₁₀₀.
     """
     m = np.exp(log_mx)
-    a = np.full(m.shape, 0.5)
+    half = 0.5 * m
+    p = np.maximum((1 - half) / (1 + half), 0.0)
     m0 = m[..., 0]
-    male_a0 = np.where(m0 < 0.023, 0.14929 - 1.99545 * m0, 0.02832 + 3.26201 * m0)
-    female_a0 = np.where(m0 < 0.01724, 0.14903 - 2.05527 * m0, 0.04667 + 3.88089 * m0)
-    a[..., MALE, 0] = male_a0[..., MALE]
-    a[..., FEMALE, 0] = female_a0[..., FEMALE]
-    q = np.minimum(m / (1 + (1 - a) * m), 1.0)
-    surv = np.cumprod(1 - q[..., :-1], axis=-1)
-    lx = np.concatenate([np.ones((*m.shape[:-1], 1)), surv], axis=-1)
-    big_l = lx - (1 - a) * lx * q
-    big_l[..., -1] = lx[..., -1] / m[..., -1]
-    s = np.empty(m.shape)
-    s[..., :-2] = big_l[..., 1:-1] / big_l[..., :-2]
+    a0 = np.empty(m0.shape, dtype=m.dtype)
+    a0[..., MALE] = np.where(
+        m0[..., MALE] < 0.023, 0.14929 - 1.99545 * m0[..., MALE], 0.02832 + 3.26201 * m0[..., MALE]
+    )
+    a0[..., FEMALE] = np.where(
+        m0[..., FEMALE] < 0.01724,
+        0.14903 - 2.05527 * m0[..., FEMALE],
+        0.04667 + 3.88089 * m0[..., FEMALE],
+    )
+    q0 = np.minimum(m0 / (1 + (1 - a0) * m0), 1.0)
+    p[..., 0] = 1 - q0
+    lx = np.cumprod(p, axis=-1)  # l_{x+1}, x = 0 … 100
+    big_l = np.empty(m.shape, dtype=m.dtype)
+    big_l[..., 0] = lx[..., 0] + a0 * q0
+    big_l[..., 1:-1] = 0.5 * (lx[..., :-2] + lx[..., 1:-1])
+    big_l[..., -1] = lx[..., -2] / m[..., -1]
+    s = np.empty(m.shape, dtype=m.dtype)
+    np.divide(big_l[..., 1:-1], big_l[..., :-2], out=s[..., :-2])
     s[..., -2] = big_l[..., -1] / (big_l[..., -2] + big_l[..., -1])
     s[..., -1] = s[..., -2]
     return s, big_l[..., 0]
@@ -249,7 +257,7 @@ def step(
     of women at both ends, split by the sex ratio at birth, surviving by L₀/l₀.
     """
     s, s_birth = _survival(log_mx)
-    new = np.empty(pop.shape)
+    new = np.empty(pop.shape, dtype=pop.dtype)
     flow = pop * s + 0.5 * migration * (1 + s)
     new[..., 1:] = flow[..., :-1]
     new[..., -1] += flow[..., -1]

@@ -50,8 +50,8 @@ class StochasticResult:
 
 def _population_draws(
     to: int, draws: int, rng: np.random.Generator, u: Uncertainty
-) -> NDArray[np.float64]:
-    """(draws, T, 2, AGES) mid-year population from mid-2015."""
+) -> NDArray[np.float32]:
+    """(draws, T, 2, AGES) mid-year population from mid-2015, single precision."""
     inp = load_inputs(POPULATION_BASE)
     n = to - POPULATION_BASE
     # Lee–Carter: b_x as the share of mortality decline by age, from WPP's own path.
@@ -65,13 +65,21 @@ def _population_draws(
     scale = np.sqrt(1 - u.fertility_phi**2)
     for t in range(n):
         z[:, t] = (u.fertility_phi * z[:, t - 1] if t else 0.0) + scale * eps[:, t]
-    pop = np.empty((draws, n + 1, 2, AGES))
+    # Single precision: counts keep 7 significant digits, ample for a band, at half the memory
+    # traffic; the fund's money stays in float64.
+    f32 = np.float32
+    pop = np.empty((draws, n + 1, 2, AGES), dtype=f32)
     pop[:, 0] = inp.base
+    b32, k32 = b.astype(f32), k.astype(f32)
     for t in range(n):
-        tfr = np.maximum(inp.tfr["medium"][t] + sd[t] * z[:, t], 0.3)
-        log_mx = inp.log_mx[t][None] + b[None] * k[:, t, None, None]
+        tfr = np.maximum(inp.tfr["medium"][t] + sd[t] * z[:, t], 0.3).astype(f32)
+        log_mx = inp.log_mx[t].astype(f32)[None] + b32[None] * k32[:, t, None, None]
         pop[:, t + 1], _ = step(
-            pop[:, t], log_mx, tfr[:, None] * inp.pasfr[t][None], inp.srb[t], inp.migration[t]
+            pop[:, t],
+            log_mx,
+            tfr[:, None] * inp.pasfr[t].astype(f32)[None],
+            f32(inp.srb[t]),
+            inp.migration[t].astype(f32),
         )
     return pop
 
@@ -117,7 +125,7 @@ CHUNKS = 2  # draws run as two halves on two threads (numpy releases the GIL in 
 
 def run_stochastic(
     scenario: str, to: int, draws: int = 5000, seed: int = 2019, u: Uncertainty | None = None
-) -> tuple[PensionProjection, NDArray[np.float64]]:
+) -> tuple[PensionProjection, NDArray[np.float32]]:
     """All draws: the fund projection and the population (draws, T, 2, AGES).
 
     The draws are split into a fixed number of chunks, each with its own random stream
@@ -135,7 +143,7 @@ def run_stochastic(
     sizes = [draws // CHUNKS + (i < draws % CHUNKS) for i in range(CHUNKS)]
     streams = np.random.SeedSequence(seed).spawn(CHUNKS)
 
-    def chunk(i: int) -> tuple[PensionProjection, NDArray[np.float64]]:
+    def chunk(i: int) -> tuple[PensionProjection, NDArray[np.float32]]:
         rng = np.random.default_rng(streams[i])
         pop = _population_draws(to, sizes[i], rng, u)
         paths = _economic_paths(scenario, years, sizes[i], rng, u)
@@ -154,7 +162,7 @@ def run_stochastic(
     return fund, np.concatenate([p for _, p in parts])
 
 
-def summarize(fund: PensionProjection, pop: NDArray[np.float64]) -> StochasticResult:
+def summarize(fund: PensionProjection, pop: NDArray[np.floating]) -> StochasticResult:
     """P10/P50/P90 by year and the probability of depletion by each year."""
     years = fund.years
     first = years[0] - POPULATION_BASE
