@@ -134,6 +134,7 @@ class Paths:
     indexation: NDArray[np.float64]  # (D, T)
     coverage: NDArray[np.float64]  # (D, T) multiplier of the insured rate
     compliance: NDArray[np.float64]  # (D, T) multiplier of collection
+    indexation_published_until: int  # later years follow wage growth
 
 
 @lru_cache(maxsize=1024)
@@ -231,6 +232,7 @@ def _paths(scenario: Scenario, years: NDArray[np.int64], draws: int) -> Paths:
         index * ones,
         ones.copy(),
         ones.copy(),
+        until,
     )
 
 

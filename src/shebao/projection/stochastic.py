@@ -104,7 +104,9 @@ def _economic_paths(
     growth = base.wage[:, 1:] / base.wage[:, :-1] - 1
     wage = base.wage.copy()
     wage[:, 1:] = base.wage[:, :1] * np.cumprod(1 + growth + dev[:, 1:, 0], axis=1)
-    indexation = base.indexation + np.where(base.indexation > 0, 0.5 * dev[:, :, 0], 0.0)
+    share = float(load_scenario(scenario).value("indexation_wage_share"))
+    projected = years > base.indexation_published_until
+    indexation = base.indexation + np.where(projected, share * dev[:, :, 0], 0.0)
 
     def beta(concentration: float) -> NDArray[np.float64]:
         level = rng.beta(concentration / 2, concentration / 2, (draws, 1)) * 2
@@ -117,6 +119,7 @@ def _economic_paths(
         indexation,
         beta(u.coverage_concentration),
         beta(u.compliance_concentration),
+        base.indexation_published_until,
     )
 
 
