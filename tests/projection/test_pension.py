@@ -10,6 +10,7 @@ from shebao.policy import Policy
 from shebao.policy.bindings import retirement_arguments
 from shebao.policy.formulas.retirement import statutory_retirement_age_months
 from shebao.projection import service
+from shebao.projection.calibration import calibrate
 from shebao.projection.pension import project_pension, retirement_ages
 from shebao.projection.scenarios import load_scenario, scenario_names
 
@@ -55,8 +56,8 @@ def test_the_reform_delays_retirements_and_improves_the_fund() -> None:
 def test_retirement_ages_are_the_statutory_formula_by_birth_cohort() -> None:
     ages = retirement_ages("baseline", 2040)
     args = retirement_arguments(Policy.at("2040-07-01", scenario="baseline")).values
-    # aged 61 in mid-2040: born July 1978 → men retire at 63 (36 months of delay)
-    expected = statutory_retirement_age_months(np.int64(1978 * 12 + 6), np.int64(60), **args)
+    # aged 61 in 2040: priced as born January 1979 → men retire at 63 (36 months of delay)
+    expected = statutory_retirement_age_months(np.int64(1979 * 12), np.int64(60), **args)
     assert ages[0, 61] == expected == 63 * 12
     assert (retirement_ages("no-reform", 2040) == np.array([[720], [660], [600]])).all()
 
@@ -96,3 +97,9 @@ def test_validation_report_passes_and_names_the_calibration() -> None:
         "indexation_wage_share",
     } <= calibrated
     assert "WPP" in service.validation_text(report)
+
+
+def test_the_yaml_holds_what_the_calibration_gives() -> None:
+    solved = calibrate()
+    for name, value in solved.items():
+        assert load_scenario("cass-2019").value(name) == value, name

@@ -197,11 +197,12 @@ def _category_shares(scenario: Scenario) -> NDArray[np.float64]:
 def retirement_ages(policy_scenario: str, year: int) -> NDArray[np.int64]:
     """Statutory retirement age in months (3, AGES) of each category and age in `year`.
 
-    The cohort aged x in mid-`year` is taken as born in July of `year` − x − 1 … its ages
-    at mid-year; the schedule is the one in force that year.
+    The cohort aged x (completed years) at mid-`year` was born between July of `year` − x − 1
+    and June of `year` − x; it is priced as born in January of `year` − x, its middle, so that
+    it is aged x … x + 1 during the calendar year.
     """
     reform, _ = _rules(policy_scenario, year)
-    birth = (year - AGE - 1) * 12 + 6
+    birth = (year - AGE) * 12
     return statutory_retirement_age_months(birth[None, :], CATEGORIES[:, None], **reform)
 
 
@@ -278,13 +279,15 @@ def project_pension(
     *,
     population: NDArray[np.floating] | None = None,
     paths: Paths | None = None,
+    values: dict[str, Any] | None = None,
 ) -> PensionProjection:
     """Run the fund from the scenario's start year to `to` (inclusive).
 
     `population` (D, T', 2, AGES) mid-year persons from mid-2015 and `paths` replace the
-    deterministic ones in the stochastic mode.
+    deterministic ones in the stochastic mode; `values` replace assumptions' values (the
+    calibration searches with it).
     """
-    sc = load_scenario(scenario_name)
+    sc = load_scenario(scenario_name).with_values(values or {})
     start = int(sc.value("start_year"))
     if not start < to <= LAST_YEAR:
         raise InputError("to", f"year must be between {start + 1} and {LAST_YEAR}")
@@ -367,7 +370,7 @@ def project_pension(
         weight = shares[ci] * near * retiring[ci, xi] * take_up
         new = pop[:, CATEGORY_SEX[ci], xi] * weight[None] * coverage[:, k, None]
         served = np.clip(ret[ci, xi] / 12.0 - entry, 0, None) * 12 * density
-        born = year - xi - 1
+        born = year - xi
         deemed = np.minimum(
             np.clip(FIRST_ACCOUNT_YEAR - (born + entry), 0, None) * 12 * density, served
         )

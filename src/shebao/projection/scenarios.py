@@ -8,7 +8,7 @@ next; `linear` assumptions (urbanization, coverage) are interpolated between the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -37,6 +37,19 @@ class Scenario:
     description: str
     policy_scenario: str
     assumptions: dict[str, dict[str, Any]]  # name → {value, unit, reference}
+
+    def with_values(self, values: dict[str, Any]) -> Scenario:
+        """The same scenario with some assumptions' values replaced (names must exist)."""
+        if not values:
+            return self
+        unknown = set(values) - set(self.assumptions)
+        if unknown:
+            raise InputError("values", f"unknown assumption(s): {', '.join(sorted(unknown))}")
+        changed = {
+            k: {**node, "value": values.get(k, node["value"])}
+            for k, node in self.assumptions.items()
+        }
+        return replace(self, assumptions=changed)
 
     def value(self, name: str) -> Any:
         return self.assumptions[name]["value"]
