@@ -24,7 +24,11 @@ from numpy.typing import NDArray
 
 from shebao.errors import InputError
 from shebao.policy import Policy
-from shebao.policy.bindings import pension_award_arguments, retirement_arguments
+from shebao.policy.bindings import (
+    pension_award_arguments,
+    retirement_arguments,
+    retirement_schedule_date,
+)
 from shebao.policy.formulas.pension import pension_award
 from shebao.policy.formulas.retirement import (
     MEN,
@@ -40,7 +44,6 @@ from .scenarios import Scenario, load_scenario
 POPULATION_BASE = 2015  # WPP's mid-2015 population: the fund model starts before 2020
 CATEGORIES = np.array([MEN, WOMEN_STAFF, WOMEN_WORKERS], dtype=np.int64)
 CATEGORY_SEX = np.array([MALE, FEMALE, FEMALE])
-FIRST_ACCOUNT_YEAR = 1998  # individual accounts and their rates start with 国发〔1997〕26号
 AGE = np.arange(AGES)
 
 
@@ -141,11 +144,14 @@ class Paths:
 def _rules(policy_scenario: str, year: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Retirement schedule and award arguments in force in mid-`year`.
 
-    The reform schedule is read from 2025 on for earlier years: it delays nobody born before
-    its first affected month, so it gives the old ages to everyone retiring before 2025.
+    Before the reform's first date its schedule is read as it first stood
+    (`retirement_schedule_date`): it delays nobody born before its first affected month, so
+    it gives the old ages to everyone retiring earlier.
     """
     snap: PolicySnapshot = Policy.at(dt.date(year, 7, 1), scenario=policy_scenario)
-    reform = Policy.at(dt.date(max(year, 2025), 7, 1), scenario=policy_scenario)
+    reform = Policy.at(
+        retirement_schedule_date(snap, dt.date(year, 7, 1)), scenario=policy_scenario
+    )
     return retirement_arguments(reform).values, pension_award_arguments(snap, None).values
 
 
@@ -171,6 +177,12 @@ def _first_or_current(snap: PolicySnapshot, name: str) -> float:
     if snap.date < first.effective_from:
         return float(first.value)
     return float(snap.value(name))
+
+
+def first_account_year() -> int:
+    """The year individual accounts start: the first value of the account share (1998)."""
+    node = Policy.at(dt.date(2025, 1, 1)).parameters.node(_RATES["account_share"])
+    return node.values[0].effective_from.year
 
 
 def _published_until(policy_scenario: str, name: str) -> int:
@@ -261,7 +273,7 @@ def _opening_accounts(
         .effective_from.year
     )
     balance = np.zeros((3, AGES))
-    for y in range(FIRST_ACCOUNT_YEAR, start):
+    for y in range(first_account_year(), start):
         wage = float(wage0[last_known]) / (1 + g) ** (last_known - y)
         rates = _rates(policy, y)
         credit = rates["crediting"] if y >= first_rate else early
@@ -330,6 +342,7 @@ def project_pension(
     fund = np.full(draws, float(sc.value("opening_fund")))
 
     out = {k: np.zeros((draws, t_count)) for k in PensionProjection.ARRAYS}
+    first_year = first_account_year()
     survival = np.ones((draws, 2, AGES))
     for k, year in enumerate(years):
         year = int(year)
@@ -371,9 +384,7 @@ def project_pension(
         new = pop[:, CATEGORY_SEX[ci], xi] * weight[None] * coverage[:, k, None]
         served = np.clip(ret[ci, xi] / 12.0 - entry, 0, None) * 12 * density
         born = year - xi
-        deemed = np.minimum(
-            np.clip(FIRST_ACCOUNT_YEAR - (born + entry), 0, None) * 12 * density, served
-        )
+        deemed = np.minimum(np.clip(first_year - (born + entry), 0, None) * 12 * density, served)
         award = pension_award(
             np.rint(prev_wage / 12)[:, None].astype(np.int64),
             index_avg,
