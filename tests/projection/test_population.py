@@ -98,3 +98,19 @@ def test_bad_input_names_the_field(to: int, variant: str, field: str) -> None:
     with pytest.raises(InputError) as e:
         project_population(to, variant)
     assert e.value.field == field
+
+
+def test_survival_by_hand_for_a_constant_death_rate() -> None:
+    # m = 0.02 at every age, a = ½: q = 0.02 / 1.01, p = 0.99 / 1.01 = 0.980198…; with
+    # L_x = (l_x + l_{x+1}) / 2, S_x = L_{x+1} / L_x = p between single ages.
+    log_mx = np.full((2, AGES), np.log(0.02))
+    pop = np.zeros((2, AGES))
+    pop[FEMALE, 30] = 1000.0
+    new, births = step(pop, log_mx, np.zeros(AGES), 1.05, np.zeros((2, AGES)))
+    assert new[FEMALE, 31] == pytest.approx(980.198, abs=1e-3)
+    assert new.sum() == pytest.approx(980.198, abs=1e-3) and births == 0
+    # ½ M (1 + S): 100 net migrants aged 30 add 50 × (1 + 0.980198) = 99.0099 at 31
+    migration = np.zeros((2, AGES))
+    migration[FEMALE, 30] = 100.0
+    moved, _ = step(pop, log_mx, np.zeros(AGES), 1.05, migration)
+    assert moved[FEMALE, 31] - new[FEMALE, 31] == pytest.approx(99.0099, abs=1e-3)
