@@ -98,7 +98,7 @@ class Chart:
         return "\n".join(parts)
 
     def png(self) -> bytes:
-        """The same lines and bands rasterised (no text): an RGB PNG."""
+        """The same lines, bands and axes rasterised (no text): an RGB PNG."""
         w, h = self.width, self.height
         pixels = bytearray(b"\xff" * (w * h * 3))
         sx, sy = self._scale()
@@ -114,6 +114,13 @@ class Chart:
                     y0, y1 = sorted((int(sy(high[a])), int(sy(low[a]))))
                     for py in range(y0, y1 + 1):
                         put(px, py, rgb)
+        lo, hi = self._bounds()
+        grey = (120, 120, 120)
+        x_left, x_right = sx(self.x[0]), sx(self.x[-1])
+        _segment(put, x_left, sy(lo), x_left, sy(hi), grey)  # value axis
+        _segment(put, x_left, sy(lo), x_right, sy(lo), grey)  # time axis
+        if lo < 0 < hi:
+            _segment(put, x_left, sy(0), x_right, sy(0), grey)
         for i, values in enumerate(self.lines.values()):
             rgb = _blend(PALETTE[i % len(PALETTE)], 1.0)
             for a in range(len(self.x) - 1):
