@@ -73,15 +73,8 @@ def serve(
 
     if workers > 1:
         # Several processes need the app by name; each calls the factory and opens its own pool.
-        uvicorn.run(
-            "shebao.api.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="info",
-            access_log=access_log,
-        )
+        uvicorn.run("shebao.api.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="info", access_log=access_log)
         return
     from shebao.api.app import create_app
 
@@ -119,11 +112,8 @@ def demo(
         created = seed_demo(settings.database_url, persons=persons, seed=seed, progress=step)
     typer.echo(
         f"database: {settings.database_url} "
-        + (
-            f"(seeded: {created.persons} persons, {created.employers} employers)"
-            if created
-            else "(already seeded)"
-        )
+        + (f"(seeded: {created.persons} persons, {created.employers} employers)" if created
+           else "(already seeded)")
     )
     typer.echo("demo logins (password: demo):")
     for username, description in DEMO_LOGINS.items():
@@ -161,14 +151,8 @@ def users_create(
 
     with transaction() as session:
         user = create_user(
-            session,
-            username=username,
-            password=password,
-            role=role,
-            region_code=region,
-            display_name=display_name,
-            person_id=person_id,
-            employer_id=employer_id,
+            session, username=username, password=password, role=role, region_code=region,
+            display_name=display_name, person_id=person_id, employer_id=employer_id,
         )
         typer.echo(f"created {user.role} account {user.username!r} for region {user.region_code}")
 
@@ -201,13 +185,8 @@ def _read_file(path: str) -> str:
 @app.command()
 @refusals_exit_2
 def calc(
-    rule: Annotated[
-        str,
-        typer.Argument(
-            help="retirement, pension, contribution, unemployment, "
-            "injury, transfer or central-adjustment"
-        ),
-    ],
+    rule: Annotated[str, typer.Argument(help="retirement, pension, contribution, unemployment, "
+                                         "injury, transfer or central-adjustment")],
     input_file: Annotated[str, typer.Option("--input", "-i", help="JSON file; - reads stdin")],
     explain: Annotated[bool, typer.Option(help="Include the explanation.")] = True,
 ) -> None:
@@ -244,17 +223,13 @@ def policy_show(
     )
     typer.echo(f"reference: {described['reference']}")
     for bound in described["bounds"]:
-        typer.echo(
-            f"national bound from {bound['from'] or 'always'}: "
-            f"min {bound['min']}, max {bound['max']}"
-        )
+        typer.echo(f"national bound from {bound['from'] or 'always'}: "
+                   f"min {bound['min']}, max {bound['max']}")
     typer.echo("history:")
     for row in described["history"]:
         until = f" to {row['effective_to']}" if row["effective_to"] else ""
-        typer.echo(
-            f"  {row['effective_from']}{until}  {row['value']}  [{row['source']}]  "
-            f"{row['reference']}"
-        )
+        typer.echo(f"  {row['effective_from']}{until}  {row['value']}  [{row['source']}]  "
+                   f"{row['reference']}")
 
 
 @policy_app.command("check")
@@ -284,16 +259,12 @@ def ledger_check() -> None:
     for problem in problems:
         typer.echo(f"breach: {problem}", err=True)
     if problems:
-        typer.echo(
-            f"{len(problems)} breach(es) in {counted.entries} entries, {counted.accounts} accounts",
-            err=True,
-        )
+        typer.echo(f"{len(problems)} breach(es) in {counted.entries} entries, "
+                   f"{counted.accounts} accounts", err=True)
         raise typer.Exit(1)
-    typer.echo(
-        f"ledger ok: {counted.entries} entries, {counted.lines} lines, "
-        f"{counted.accounts} accounts checked, {counted.individual_lines} individual "
-        "account lines"
-    )
+    typer.echo(f"ledger ok: {counted.entries} entries, {counted.lines} lines, "
+               f"{counted.accounts} accounts checked, {counted.individual_lines} individual "
+               "account lines")
 
 
 @ledger_app.command("balance")
@@ -310,10 +281,8 @@ def ledger_balance(
     spec = parse(account)
     with transaction() as session:
         fen = balance(session, spec.code)
-    typer.echo(
-        f"{spec.code}: {fen} fen ({yuan(fen)} yuan), {spec.kind.name}, "
-        f"{spec.normal_side.value}-normal"
-    )
+    typer.echo(f"{spec.code}: {fen} fen ({yuan(fen)} yuan), {spec.kind.name}, "
+               f"{spec.normal_side.value}-normal")
 
 
 @contributions_app.command("declare")
@@ -339,10 +308,8 @@ def contributions_declare(
         if found is None:
             raise InputError("employer", f"no employer with credit code {code}")
         bill = declare(db, operator(), found, month, rows, "csv")
-        typer.echo(
-            f"declared {len(rows)} persons for {month}: bill {bill.id}, "
-            f"{bill.amount_fen} fen due {bill.due_date}"
-        )
+        typer.echo(f"declared {len(rows)} persons for {month}: bill {bill.id}, "
+                   f"{bill.amount_fen} fen due {bill.due_date}")
 
 
 @contributions_app.command("bill")
