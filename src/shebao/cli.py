@@ -19,6 +19,7 @@ from shebao.assistance.cli import commands as assistance_commands
 from shebao.benefits.pension.cli import commands as pension_commands
 from shebao.errors import InputError, InputErrors
 from shebao.pooling.cli import commands as pooling_commands
+from shebao.projection.cli import commands as projection_commands
 from shebao.supervision.cli import commands as audit_commands
 from shebao.supervision.cli import fraud_commands
 from shebao.transfers.cli import commands as transfer_commands
@@ -65,6 +66,7 @@ app.add_typer(fraud_commands(refusals_exit_2), name="fraud")
 app.add_typer(pooling_commands(refusals_exit_2), name="pooling")
 app.add_typer(transfer_commands(refusals_exit_2), name="transfers")
 app.add_typer(assistance_commands(refusals_exit_2), name="assistance")
+app.add_typer(projection_commands(refusals_exit_2), name="project")
 
 
 @app.command()

@@ -24,6 +24,8 @@ from shebao.contributions.api import router as contributions_router
 from shebao.ledger.api import router as ledger_router
 from shebao.pooling.api import router as pooling_router
 from shebao.pooling.web import router as pooling_pages
+from shebao.projection.api import router as projection_router
+from shebao.projection.web import router as projection_pages
 from shebao.registry.api import router as registry_router
 from shebao.supervision.api import cases_router as supervision_router
 from shebao.supervision.api import router as audit_router
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         supplementary_router, transfers_router, pooling_router,
         pension_router,
         unemployment_router, injury_router, medical_router, assistance_router,
-        audit_router, supervision_router,
+        audit_router, supervision_router, projection_router,
     ):
         app.include_router(router)
     app.include_router(web_router)
@@ -63,5 +65,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(transfer_pages)
     app.include_router(pooling_pages)
     app.include_router(assistance_pages)
+    app.include_router(projection_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

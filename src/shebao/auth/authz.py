@@ -120,6 +120,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "assistance.decide": _STAFF_WRITE,
     "assistance.import": _STAFF_WRITE,
     "assistance.pay": _STAFF_WRITE,
+    # Projections: national figures, no personal data; analysts run them, supervisors and
+    # admins read them too.
+    "projection.run": frozenset({Role.analyst, Role.supervisor, Role.admin}),
 }
 
 

@@ -7,6 +7,7 @@ from fastapi import Request
 from shebao.assistance.messages import MESSAGES as ASSISTANCE_MESSAGES
 from shebao.benefits.medical.messages import MESSAGES as CLAIMS_MESSAGES
 from shebao.benefits.pension.messages import MESSAGES as PENSION_MESSAGES
+from shebao.projection.messages import MESSAGES as PROJECTION_MESSAGES
 from shebao.supervision.messages import MESSAGES as SUPERVISION_MESSAGES
 from shebao.transfers.messages import MESSAGES as TRANSFER_MESSAGES
 
@@ -97,7 +98,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 for _domain in (PENSION_MESSAGES, CLAIMS_MESSAGES, TRANSFER_MESSAGES, ASSISTANCE_MESSAGES,
-                SUPERVISION_MESSAGES):
+                SUPERVISION_MESSAGES, PROJECTION_MESSAGES):
     # A domain's pages add words of their own; one key means one text everywhere.
     assert not set(_domain) & set(MESSAGES), set(_domain) & set(MESSAGES)
     MESSAGES |= _domain

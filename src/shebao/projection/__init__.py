@@ -1,0 +1,1 @@
+"""Projections: population, insured population and fund cash flows."""
