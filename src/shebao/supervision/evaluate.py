@@ -25,6 +25,7 @@ import numpy as np
 from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
+from shebao.assistance.models import AssistanceApplication, AssistancePayment
 from shebao.auth.models import User
 from shebao.benefits.medical.models import Hospital, MedicalClaim
 from shebao.benefits.pension.models import PensionApplication, PensionAward, PensionPayment
@@ -35,14 +36,15 @@ from shebao.db.engine import get_engine, transaction
 from shebao.ledger.models import LedgerEntry
 from shebao.policy.formulas.periods import format_month, parse_month
 from shebao.registry.identifiers import make_credit_code, make_resident_id
-from shebao.registry.models import Employer, Person
+from shebao.registry.models import Employer, Household, HouseholdMember, Person
 from shebao.supervision import service
 from shebao.supervision.models import Alert, ExternalWage
 
 MONTH = "2026-06"
 PROVINCES = {"510000": ("510104", "510107", "510108"), "440000": ("440303", "440304", "440305")}
 RULES = ("pension_after_death", "paid_by_two_provinces", "exclusive_schemes",
-         "unemployment_while_employed", "ghost_employee", "under_declaration",
+         "unemployment_while_employed", "ghost_employee", "dibao_undeclared_income",
+         "under_declaration",
          "duplicate_claim", "impossible_claim", "outlier_billing", "split_admission")
 DIAGNOSES = {"J06.9": (1800, 2), "K35.8": (450000, 1), "I10": (6000, 3), "E11.9": (9000, 2),
              "M54.5": (12000, 2)}
@@ -80,7 +82,7 @@ def _unit(alert: Alert) -> str:
     e = alert.evidence
     match alert.rule:
         case "pension_after_death" | "paid_by_two_provinces" | "exclusive_schemes" | \
-                "unemployment_while_employed" | "ghost_employee":
+                "unemployment_while_employed" | "ghost_employee" | "dibao_undeclared_income":
             return f"person:{alert.subject_id}"
         case "under_declaration":
             return f"person:{e['person_id']}"
@@ -130,6 +132,7 @@ class _Generator:
         self.work(people)
         self.pensions(people)
         self.unemployment(people)
+        self.dibao(people)
         self.medical(people)
         return self.truth
 
@@ -268,6 +271,7 @@ class _Generator:
         workers = {p["id"] for p in self.workers}
         idle = [p for p in people if 25 <= p["age"] < 58 and p["id"] not in workers]
         claimants = self.pick([p["id"] for p in idle], 0.2)
+        self.idle = [p for p in idle if p["id"] not in set(claimants)]
         province_of = {p["id"]: p["province"] for p in people}
         claims = _insert(self.c, UnemploymentClaim.__table__, [{
             "person_id": pid, "province": province_of[pid],
@@ -287,14 +291,53 @@ class _Generator:
             by_province[province_of[pid]].append(pid)
             self.truth.add("unemployment_while_employed", f"person:{pid}")
         for province, pids in by_province.items():
-            [employer] = self.employers(province, 1)
-            [bill] = _insert(self.c, Bill.__table__, [{
-                "payer_kind": "employer", "employer_id": employer, "month": MONTH,
-                "province": province, "due_date": date(2026, 7, 15), "amount_fen": 0,
-                "status": "open", "terms": [], "created_at": self.now}])
-            _insert(self.c, Contribution.__table__, [
-                {"bill_id": bill, "person_id": pid, "wage_fen": 500000, "base_fen": 500000}
-                for pid in pids])
+            self._declare(province, {pid: 500000 for pid in pids})
+
+    def _declare(self, province: str, wages: dict[int, int]) -> None:
+        """One new employer's bill for the month declaring `wages` (person → fen)."""
+        [employer] = self.employers(province, 1)
+        [bill] = _insert(self.c, Bill.__table__, [{
+            "payer_kind": "employer", "employer_id": employer, "month": MONTH,
+            "province": province, "due_date": date(2026, 7, 15), "amount_fen": 0,
+            "status": "open", "terms": [], "created_at": self.now}])
+        _insert(self.c, Contribution.__table__, [
+            {"bill_id": bill, "person_id": pid, "wage_fen": wage, "base_fen": wage}
+            for pid, wage in wages.items()])
+
+    def dibao(self, people: list[dict[str, Any]]) -> None:
+        """Dibao households of one, paid this month; some declared a small wage that an
+        employer declares too (honest), the injected earn a wage they did not declare."""
+        recipients = self.pick([p["id"] for p in self.idle], 0.3)
+        province_of = {p["id"]: p["province"] for p in people}
+        households = _insert(self.c, Household.__table__, [{
+            "region_code": PROVINCES[province_of[pid]][0], "created_at": self.now}
+            for pid in recipients])
+        _insert(self.c, HouseholdMember.__table__, [{
+            "household_id": h, "person_id": pid, "relationship": "head",
+            "start_date": date(2025, 1, 1), "created_at": self.now}
+            for h, pid in zip(households, recipients, strict=True)])
+        honest = set(self.pick(recipients, 0.1))
+        cases = _insert(self.c, AssistanceApplication.__table__, [{
+            "household_id": h, "programme": "dibao", "region_code": PROVINCES[province_of[pid]][0],
+            "province": province_of[pid], "area": "rural", "applied_on": date(2025, 6, 1),
+            "status": "approved", "household_size": 1,
+            "declared": {"members": [{"person_id": pid,
+                                      "wages_fen": 150000 if pid in honest else 0}]},
+            "assessment": {}, "monthly_amount_fen": 60000, "basis": "declared",
+            "first_month": "2025-07", "created_at": self.now}
+            for h, pid in zip(households, recipients, strict=True)])
+        _insert(self.c, AssistancePayment.__table__, [{
+            "application_id": case, "month": MONTH, "amount_fen": 60000,
+            "ledger_entry_id": self.entry} for case in cases])
+        hiding = self.pick([pid for pid in recipients if pid not in honest], self.rate * 5)
+        by_province: dict[str, dict[int, int]] = defaultdict(dict)
+        for pid in honest:
+            by_province[province_of[pid]][pid] = 150000
+        for pid in hiding:
+            by_province[province_of[pid]][pid] = int(self.rng.integers(250000, 600000))
+            self.truth.add("dibao_undeclared_income", f"person:{pid}")
+        for province, wages in by_province.items():
+            self._declare(province, wages)
 
     def medical(self, people: list[dict[str, Any]]) -> None:
         """A third of the people have a claim or two; duplicates, impossible diagnoses,

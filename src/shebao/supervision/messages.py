@@ -44,6 +44,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rule_unemployment_while_employed": {"zh": "就业期间领取失业金",
                                          "en": "Unemployment benefit while employed"},
     "rule_ghost_employee": {"zh": "同月多单位参保", "en": "Ghost employee"},
+    "rule_dibao_undeclared_income": {"zh": "低保户隐瞒收入", "en": "Dibao with undeclared income"},
     "rule_under_declaration": {"zh": "少报缴费工资", "en": "Under-declared wages"},
     "rule_duplicate_claim": {"zh": "重复结算", "en": "Duplicate claim"},
     "rule_impossible_claim": {"zh": "诊断与性别年龄不符", "en": "Impossible diagnosis"},

@@ -64,7 +64,8 @@ class AuditHead(Base):
 
 ALERT_RULES = (
     "pension_after_death", "paid_by_two_provinces", "exclusive_schemes",
-    "unemployment_while_employed", "ghost_employee", "duplicate_claim", "impossible_claim",
+    "unemployment_while_employed", "ghost_employee", "dibao_undeclared_income",
+    "duplicate_claim", "impossible_claim",
     "outlier_billing", "split_admission", "under_declaration",
 )
 SUBJECTS = ("person", "employer", "hospital")

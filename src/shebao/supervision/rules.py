@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from shebao.assistance.models import AssistanceApplication, AssistancePayment
 from shebao.benefits.medical.models import MedicalClaim
 from shebao.benefits.pension.models import Overpayment, PensionAward, PensionPayment
 from shebao.benefits.pension.service import SCHEME_POOL
@@ -28,7 +29,7 @@ from shebao.contributions.models import Bill, Contribution
 from shebao.policy import Policy
 from shebao.policy.formulas.periods import format_month
 from shebao.policy.formulas.supervision import robust_z
-from shebao.registry.models import Person
+from shebao.registry.models import HouseholdMember, Person
 from shebao.supervision.models import ExternalWage
 
 
@@ -199,6 +200,38 @@ def under_declaration(db: Session, province: str, policy: Policy) -> list[Findin
     ]
 
 
+def dibao_undeclared_income(db: Session, province: str, policy: Policy) -> list[Finding]:
+    """A minimum-living-allowance (dibao) household paid for a month in which an employer
+    declared a member's wage above what the household declared for that member: the means
+    test was passed on income the household did not report. The month's allowance is at
+    stake; the subject is the member whose wage went undeclared."""
+    application, payment = AssistanceApplication, AssistancePayment
+    member = HouseholdMember
+    rows = db.execute(
+        select(application.id, application.declared, payment.month, payment.amount_fen,
+               member.person_id, Bill.employer_id, Contribution.wage_fen)
+        .join(payment, payment.application_id == application.id)
+        .join(member, member.household_id == application.household_id)
+        .join(Contribution, Contribution.person_id == member.person_id)
+        .join(Bill, and_(Bill.id == Contribution.bill_id, Bill.payer_kind == "employer",
+                         Bill.month == payment.month))
+        .where(application.province == province, application.programme == "dibao")
+        .order_by(application.id, payment.month, member.person_id)
+    )
+    found: dict[str, Finding] = {}
+    for case_id, declared, month, paid, person, employer, wage in rows:
+        lines = {int(m["person_id"]): int(m.get("wages_fen") or 0)
+                 for m in (declared or {}).get("members", [])}
+        key = f"dibao_undeclared_income:{case_id}:{month}:{person}"
+        if wage > lines.get(person, 0) and key not in found:
+            found[key] = Finding(
+                "dibao_undeclared_income", key, "person", person, province, "assistance",
+                int(paid), {"application_id": case_id, "month": month, "employer_id": employer,
+                            "declared_wages_fen": lines.get(person, 0),
+                            "recorded_wage_fen": int(wage), "allowance_fen": int(paid)})
+    return list(found.values())
+
+
 # -- medical claims ------------------------------------------------------------------------
 
 
@@ -324,11 +357,11 @@ RULES: dict[str, Rule] = {
     "unemployment_while_employed": unemployment_while_employed,
     "ghost_employee": ghost_employee,
     "under_declaration": under_declaration,
+    "dibao_undeclared_income": dibao_undeclared_income,
     "duplicate_claim": duplicate_claim,
     "impossible_claim": impossible_claim,
     "outlier_billing": outlier_billing,
     "split_admission": split_admission,
 }
-"""The rules a scan runs, in order. The assistance rule (dibao recipients with undeclared
-income) belongs with the assistance programme's own records."""
+"""The rules a scan runs, in order."""
 
