@@ -25,6 +25,19 @@ MaybeUser = Annotated[User | None, Depends(optional_user)]
 BAR_WIDTH = 320
 
 
+def _refused(request: Request, user: User | None, csrf_token: str | None = None
+             ) -> Response | None:
+    """The answer to a request the page must not serve: not signed in, not a supervisor, or
+    (for a form) a wrong CSRF token; None when it may go on."""
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    if not has_permission(user, "supervision.read"):
+        return Response("your role does not supervise the funds", status_code=403)
+    if csrf_token is not None and not csrf_ok(request, csrf_token):
+        return Response("missing or wrong CSRF token", status_code=403)
+    return None
+
+
 def _provinces(user: User) -> list[str]:
     return [p.code for p in provinces() if may_reach_region(user, p.code)]
 
@@ -49,10 +62,8 @@ def _dashboard(request: Request, db: Session, user: User, province: str,
 @router.get("/supervision", response_class=HTMLResponse)
 def dashboard(request: Request, db: Db, user: MaybeUser, province: str | None = None,
               scanned: int | None = None) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if not has_permission(user, "supervision.read"):
-        return Response("your role does not supervise the funds", status_code=403)
+    if (refused := _refused(request, user)) is not None:
+        return refused
     choices = _provinces(user)
     chosen = province if province in choices else choices[0]
     return _dashboard(request, db, user, chosen, scanned=scanned)
@@ -62,10 +73,8 @@ def dashboard(request: Request, db: Db, user: MaybeUser, province: str | None = 
 def scan(request: Request, db: WriteDb, user: MaybeUser,
          province: Annotated[str, Form(max_length=6)],
          csrf_token: Annotated[str, Form(max_length=64)] = "") -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if not csrf_ok(request, csrf_token):
-        return Response("missing or wrong CSRF token", status_code=403)
+    if (refused := _refused(request, user, csrf_token)) is not None:
+        return refused
     try:
         result = service.scan(db, user, province)
     except InputError as refused:
@@ -89,10 +98,8 @@ def _case_page(request: Request, db: Session, user: User, case_id: int, status_c
 
 @router.get("/supervision/cases/{case_id}", response_class=HTMLResponse)
 def case_page(case_id: int, request: Request, db: Db, user: MaybeUser) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if not has_permission(user, "supervision.read"):
-        return Response("your role does not supervise the funds", status_code=403)
+    if (refused := _refused(request, user)) is not None:
+        return refused
     return _case_page(request, db, user, case_id)
 
 
@@ -100,10 +107,8 @@ def case_page(case_id: int, request: Request, db: Db, user: MaybeUser) -> Respon
 def add_note(case_id: int, request: Request, db: WriteDb, user: MaybeUser,
              text: Annotated[str, Form(max_length=2000)] = "",
              csrf_token: Annotated[str, Form(max_length=64)] = "") -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if not csrf_ok(request, csrf_token):
-        return Response("missing or wrong CSRF token", status_code=403)
+    if (refused := _refused(request, user, csrf_token)) is not None:
+        return refused
     try:
         service.add_note(db, user, case_id, text)
     except InputError as refused:
@@ -123,10 +128,8 @@ def decide(
     reference: Annotated[str, Form(max_length=64)] = "",
     csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if not csrf_ok(request, csrf_token):
-        return Response("missing or wrong CSRF token", status_code=403)
+    if (refused := _refused(request, user, csrf_token)) is not None:
+        return refused
     recovering = outcome == "recovered"
     try:
         service.decide(
