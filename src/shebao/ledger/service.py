@@ -772,14 +772,16 @@ def reverse(
         if done is not None:
             raise InputError("entry_id", f"entry {entry_id} is already reversed by entry {done}")
 
-    def write() -> PostingResult:
+    def write() -> PostingResult | None:
         original = db.get(LedgerEntry, entry_id)
         if original is None:
             raise InputError("entry_id", f"no ledger entry {entry_id}")
         if original.reverses_entry_id is not None:
             raise InputError("entry_id", f"entry {entry_id} is a reversal; post the original "
                                          "movement again instead of reversing a reversal")
-        already_reversed()
+        if _by_key(db, idempotency_key) is not None:
+            return None  # this very reversal, posted before: answered as its replay
+        already_reversed()  # by another key: refused before anything is written
         # The general lines mirrored as they are; the person lines negated in the database (a
         # large employer's payment has hundreds of thousands): explicit lines copied, a
         # source's movements by the caller's link; the control lines recomputed from them,
