@@ -114,3 +114,20 @@ def test_survival_by_hand_for_a_constant_death_rate() -> None:
     migration[FEMALE, 30] = 100.0
     moved, _ = step(pop, log_mx, np.zeros(AGES), 1.05, migration)
     assert moved[FEMALE, 31] - new[FEMALE, 31] == pytest.approx(99.0099, abs=1e-3)
+
+
+def test_a_step_reads_no_uninitialised_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Newborns were once computed from women of every age including age 0 before age 0 was
+    written: whatever the memory held (NaN in a long-running process) leaked into the births.
+    Here every fresh array holds NaN, as freed memory may."""
+    import numpy as np
+
+    from shebao.projection import population
+
+    inp = population.load_inputs()
+    real_empty = np.empty
+    monkeypatch.setattr(np, "empty", lambda shape, dtype=float: np.full(
+        shape, np.nan, dtype=real_empty(0, dtype=dtype).dtype))
+    new, births = population.step(inp.base, inp.log_mx[0], inp.tfr["medium"][0] * inp.pasfr[0],
+                                  inp.srb[0], inp.migration[0])
+    assert np.isfinite(new).all() and np.isfinite(births).all()

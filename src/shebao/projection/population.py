@@ -259,6 +259,7 @@ def step(
     s, s_birth = _survival(log_mx)
     new = np.empty(pop.shape, dtype=pop.dtype)
     flow = pop * s + 0.5 * migration * (1 + s)
+    new[..., 0] = 0.0  # the newborns come below; women of age 0 count as none until then
     new[..., 1:] = flow[..., :-1]
     new[..., -1] += flow[..., -1]
     women = 0.5 * (pop[..., FEMALE, :] + new[..., FEMALE, :])
