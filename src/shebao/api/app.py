@@ -27,6 +27,7 @@ from shebao.pooling.web import router as pooling_pages
 from shebao.projection.api import router as projection_router
 from shebao.projection.web import router as projection_pages
 from shebao.registry.api import router as registry_router
+from shebao.relief.api import router as relief_router
 from shebao.supervision.api import cases_router as supervision_router
 from shebao.supervision.api import router as audit_router
 from shebao.supervision.web import router as supervision_pages
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         supplementary_router, transfers_router, pooling_router,
         pension_router,
         unemployment_router, injury_router, medical_router, assistance_router,
-        audit_router, supervision_router, projection_router,
+        audit_router, supervision_router, projection_router, relief_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

@@ -123,6 +123,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Projections: national figures, no personal data; analysts run them, supervisors and
     # admins read them too.
     "projection.run": frozenset({Role.analyst, Role.supervisor, Role.admin}),
+    # Emergency relief measures: one administrator drafts (with the cost to each fund), a
+    # second enacts or rejects; enacted, they join the live contribution rule on their dates.
+    "relief.draft": frozenset({Role.admin}),
+    "relief.enact": frozenset({Role.admin}),
 }
 
 

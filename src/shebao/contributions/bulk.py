@@ -58,6 +58,7 @@ from shebao.policy.billing import monthly_bill
 from shebao.policy.formulas.contributions import late_fee
 from shebao.policy.formulas.periods import parse_month
 from shebao.policy.formulas.rounding import largest_remainder
+from shebao.relief import service as relief
 from shebao.supervision import audit
 
 MAX_ERRORS = 1000
@@ -297,7 +298,7 @@ def run_month(
     with db.begin_nested():
         cursor = db.connection().connection.driver_connection.cursor()
         result = _run(cursor, user, month, first, last, employer, person, wage, line,
-                      paid_on, clock)
+                      paid_on, clock, relief.rules_in_force(db, parse_month(month)))
     # COPY writes past the session's eyes: the run is one audit entry with what it wrote.
     audit.record(db, "run", "contributions.month_run", month, after={
         k: v for k, v in dataclasses.asdict(result).items() if k != "seconds"})
@@ -323,6 +324,7 @@ def _run(
     cursor: Any, user: User, month: str, first: date, last: date,
     employer: NDArray[np.int64], person: NDArray[np.int64], wage: NDArray[np.int64],
     line: NDArray[np.int64], paid_on: date | None, clock: _Clock,
+    enacted_relief: list[dict[str, Any]],
 ) -> BulkResult:
     # 1. Stage the rows and read them back joined with the registry.
     cursor.execute("DROP TABLE IF EXISTS bulk_rows")
@@ -433,7 +435,7 @@ def _run(
             province, Policy.at(first, province))
         priced = monthly_bill(snapshot, number, province, wage[rows], flexible=False,
                               injury_class=injury_class, enterprise_size=size,
-                              public_body=public_body)
+                              public_body=public_body, enacted_relief=enacted_relief)
         base[rows] = priced.base_fen
         terms[g] = []
         for priced_line in priced.lines:  # the terms and columns service._bill gives them

@@ -52,6 +52,7 @@ from shebao.registry.identifiers import parse_resident_id
 from shebao.registry.models import Employer, EmploymentSpell, Enrollment, Person
 from shebao.registry.regions import scope_prefix
 from shebao.registry.service import in_force_between
+from shebao.relief import service as relief
 
 MAX_DECLARATION_ROWS = 200_000
 
@@ -198,6 +199,7 @@ def _bill(
         injury_class=employer.injury_class if employer else 1,
         enterprise_size=employer.size if employer else "small",
         public_body=employer.is_public_body if employer else False,
+        enacted_relief=relief.rules_in_force(db, number),
     )
     enrolled = _enrolled(db, [p.id for p in persons], first, last)
     terms = [

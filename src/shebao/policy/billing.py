@@ -7,6 +7,7 @@ integer fen, each line rounded half up (see formulas/contributions.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,11 +58,14 @@ def monthly_bill(
     enterprise_size: str = "small",
     public_body: bool = False,
     average_wage_fen: int | None = None,
+    enacted_relief: Sequence[Mapping[str, Any]] = (),
 ) -> Bill:
     """Bill the month for persons of one region and one payer (an employer, or themselves).
 
     `snapshot` holds the rules in force in `month`; the base is each wage held between the floor
     and cap of the province's previous-year average monthly wage (or `average_wage_fen`).
+    `enacted_relief` adds the relief rules of emergency measures enacted in the live system
+    (relief.service.rules_in_force) to those of the parameters.
     """
     used = b.base_arguments(snapshot, flexible)
     if average_wage_fen is None:
@@ -80,7 +84,8 @@ def monthly_bill(
         rates = b.employee_contribution_arguments(snapshot, region)
         rules, relief_used = b.relief_rules(snapshot, month)
         relief = contributions.relief_factors(
-            month, enterprise_size, region, public_body, relief_rules=rules
+            month, enterprise_size, region, public_body,
+            relief_rules=[*rules, *enacted_relief],
         )
         lines = _employee_lines(base, injury_class, rates.values, relief)
         used = used | rates | relief_used
