@@ -182,38 +182,43 @@ def _before_flush(db: Session, _context: Any, _instances: Any) -> None:
     db.info["audit_stored"] = unknown
 
 
+def _loaded(state: Any) -> dict[str, Any]:
+    """A row's column values as the session holds them (never a query inside a flush)."""
+    return {a.key: state.dict.get(a.key) for a in state.mapper.column_attrs}
+
+
+def _changed(state: Any, stored: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The changed columns before and after; `stored` holds old values the session had not
+    loaded (read by `_before_flush`)."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if history.added or history.deleted:
+            old = history.deleted[0] if history.deleted else stored.get(attr.key)
+            new = history.added[0] if history.added else None
+            if canonical(old) != canonical(new):  # merge() sets values it did not change
+                before[attr.key], after[attr.key] = old, new
+    return before, after
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(db: Session, _context: Any) -> None:
     stored: dict[int, dict[str, Any]] = db.info.pop("audit_stored", {})
-    for obj in db.new:
-        state = inspect(obj)
-        table = state.mapper.local_table.name
-        if table not in NOT_AUDITED:
-            values = {a.key: state.dict.get(a.key) for a in state.mapper.column_attrs}
-            record(db, "insert", table, _row_id(state), after=values)
-    for obj in db.dirty:
-        state = inspect(obj)
-        table = state.mapper.local_table.name
-        if table in NOT_AUDITED:
-            continue
-        before: dict[str, Any] = {}
-        after: dict[str, Any] = {}
-        for attr in state.mapper.column_attrs:
-            history = state.attrs[attr.key].history
-            if history.added or history.deleted:
-                old = history.deleted[0] if history.deleted else \
-                    stored.get(id(obj), {}).get(attr.key)
-                new = history.added[0] if history.added else None
-                if canonical(old) != canonical(new):  # merge() sets values it did not change
-                    before[attr.key], after[attr.key] = old, new
-        if after:
-            record(db, "update", table, _row_id(state), before=before, after=after)
-    for obj in db.deleted:
-        state = inspect(obj)
-        table = state.mapper.local_table.name
-        if table not in NOT_AUDITED:
-            values = {a.key: state.dict.get(a.key) for a in state.mapper.column_attrs}
-            record(db, "delete", table, _row_id(state), before=values)
+    for action, objects in (("insert", db.new), ("update", db.dirty), ("delete", db.deleted)):
+        for obj in objects:
+            state = inspect(obj)
+            table = state.mapper.local_table.name
+            if table in NOT_AUDITED:
+                continue
+            if action == "insert":
+                record(db, action, table, _row_id(state), after=_loaded(state))
+            elif action == "delete":
+                record(db, action, table, _row_id(state), before=_loaded(state))
+            else:
+                before, after = _changed(state, stored.get(id(obj), {}))
+                if after:
+                    record(db, action, table, _row_id(state), before=before, after=after)
 
 
 def _literal(value: Any) -> Any:

@@ -42,7 +42,6 @@ from shebao.supervision.rules import RULES, Finding
 
 OPEN = ("open", "investigating")
 MEDICAL_SCHEMES = ("employee_medical", "resident_medical")
-_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MAX_IMPORT_ROWS = 100_000
 
 
@@ -193,8 +192,7 @@ def _recover(db: Session, user: User, case: Case, amount: int, multiple: float |
              received_on: date | None, reference: str | None) -> None:
     if received_on is None or received_on > date.today():
         raise InputError("received_on", "the day the money was received, not in the future")
-    if reference is None or not _REFERENCE.fullmatch(reference):
-        raise InputError("reference", "1 to 64 letters, digits, '.', '_' or '-' (the receipt)")
+    reference = payroll.check_reference(reference)
     if amount <= 0 or amount > case.amount_fen:
         raise InputError("recovered_fen", f"must be between 1 and the {case.amount_fen} fen "
                                           "the case's alerts put at stake")

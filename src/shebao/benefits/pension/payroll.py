@@ -88,6 +88,14 @@ PAYABLE = ("payment", "suspended")
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
+def check_reference(reference: str | None) -> str:
+    """A receipt's reference (a bank statement line): the same reference again is the same
+    recovery, so it names the posting."""
+    if reference is None or not _REFERENCE.fullmatch(reference):
+        raise InputError("reference", "1 to 64 letters, digits, '.', '_' or '-' (the receipt)")
+    return reference
+
+
 def _month_of(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
@@ -875,8 +883,7 @@ def recover(
     assert award is not None
     if received_on > dt.date.today():
         raise InputError("received_on", "cannot be in the future")
-    if not _REFERENCE.fullmatch(reference):
-        raise InputError("reference", "1 to 64 letters, digits, '.', '_' or '-'")
+    check_reference(reference)
     key = f"pension-recovery-{found.id}-{reference}"
     outstanding = found.amount_fen - found.recovered_fen
     replay = ledger.PostingRequest(
