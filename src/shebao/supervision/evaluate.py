@@ -116,6 +116,10 @@ class _Generator:
         self.truth = Truth()
         self.now = utcnow()
         self.month_number = parse_month(MONTH)
+        self.employers_made = 0  # numbers the generated employers' credit codes
+        self.claims_made = 0  # numbers the generated claims
+        self.workers: list[dict[str, Any]] = []  # set by work()
+        self.idle: list[dict[str, Any]] = []  # set by unemployment(): neither working nor claiming
 
     def pick(self, pool: list[int], share: float) -> list[int]:
         """About `share` of `pool`, at least one, without repeats."""
@@ -162,8 +166,8 @@ class _Generator:
 
     def employers(self, province: str, count: int) -> list[int]:
         county = PROVINCES[province][0]
-        start = getattr(self, "_employers", 0)
-        self._employers = start + count
+        start = self.employers_made
+        self.employers_made += count
         return _insert(self.c, Employer.__table__, [{
             "credit_code": make_credit_code(county, f"MA{start + i:07d}"),
             "name": f"评估单位{start + i}", "region_code": county, "industry": "制造",
@@ -404,10 +408,10 @@ class _Generator:
         admitted = date(2025, 1, 1) + timedelta(days=int(self.rng.integers(0, 500)))
         kind = kind or ("inpatient" if diagnosis == "K35.8" else "outpatient")
         stay = 4 if kind == "inpatient" else 0
-        self._claims = getattr(self, "_claims", 0) + 1
+        self.claims_made += 1
         fund = total * 7 // 10
         return {"hospital_id": hospitals[int(self.rng.integers(len(hospitals)))],
-                "claim_no": f"E{self._claims}", "content_hash": "0" * 64,
+                "claim_no": f"E{self.claims_made}", "content_hash": "0" * 64,
                 "person_id": p["id"], "scheme": "employee_medical", "province": p["province"],
                 "kind": kind, "admission_date": admitted,
                 "discharge_date": admitted + timedelta(days=stay), "year": admitted.year,
