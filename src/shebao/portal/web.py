@@ -68,10 +68,8 @@ def estimate(
         statutory = pension.estimate(db, user, person.id, category)
         context["statutory"] = statutory
         context["statutory_month"] = format_month(statutory.statutory_month or 0)
-        if offset and statutory.statutory_month is not None:
-            kept = pension.original_age(person, None if person.sex == "male" else category or 55)
-            chosen = pension.compute_employee(
-                db, person, kept, statutory.statutory_month + offset, 0)
+        if offset:
+            chosen = pension.estimate(db, user, person.id, category, offset)
             context["chosen"] = chosen
             context["chosen_month"] = format_month(chosen.retirement_month)
     except InputError as why:
