@@ -3,6 +3,8 @@ filing on a citizen's behalf with a receipt, the printable statement, the appeal
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -81,3 +83,24 @@ def test_roles_without_the_desk_are_sent_elsewhere(client: TestClient,
     client.cookies.clear()
     _login(client, "citizen-liu")
     assert client.get("/desk", follow_redirects=False).headers["location"] == "/portal"
+
+
+def test_register_at_the_counter_names_the_bad_field_and_stores_nothing(
+    client: TestClient, world: TwoCounties, database_url: str
+) -> None:
+    from shebao.registry.identifiers import make_resident_id
+    from shebao.registry.models import Person
+
+    _login(client, "clerk-jinjiang")
+    page = client.get("/desk").text
+    number = make_resident_id("510104", date(1990, 3, 4), 17)
+    wrong_check_digit = number[:-1] + ("1" if number[-1] != "1" else "2")
+    form = {"csrf_token": _csrf(page), "identity_number": wrong_check_digit, "name": "王芳",
+            "hukou_region": "510104", "residence_region": "510104"}
+    bad = client.post("/desk/persons", data=form)
+    assert bad.status_code == 422 and "identity_number" in bad.text
+    with transaction(database_url) as db:
+        assert db.scalar(select(Person.id).where(Person.name == "王芳")) is None
+    made = client.post("/desk/persons", data=form | {"identity_number": number},
+                       follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].startswith("/desk/persons/")

@@ -178,3 +178,25 @@ def test_portal_forms_file_and_download(client: TestClient, world: TwoCounties,
     download = client.get("/portal/data.json")
     assert "attachment" in download.headers["content-disposition"]
     assert json.loads(download.text)["appeals"][0]["subject"] == "assistance"
+
+
+def test_the_estimate_compares_a_later_month_and_refuses_an_early_one_short_of_minimum(
+    client: TestClient, database_url: str
+) -> None:
+    from tests.benefits.pension.world import contribute, desk
+    from tests.helpers import add_person
+
+    world = desk(database_url)
+    person = add_person(database_url, "孙建华", "510104", date(1975, 2, 5), 181)
+    contribute(database_url, world.employer, [person], {"2020-12": 600000}, date(2020, 12, 1))
+    add_user(database_url, "citizen-sun", "citizen", "510104", person_id=person)
+    _login(client, "citizen-sun")
+    later = client.get("/portal/estimate", params={"offset": 12}).text
+    statutory = later.split('data-testid="statutory-month">')[1][:7]
+    chosen = later.split('data-testid="chosen-month">')[1][:7]
+    assert int(chosen[:4]) * 12 + int(chosen[5:]) == int(statutory[:4]) * 12 + int(
+        statutory[5:]) + 12
+    assert 'data-testid="difference"' in later and 'data-testid="pillars"' in later
+    early = client.get("/portal/estimate", params={"offset": -12})
+    assert early.status_code == 200 and "retirement_month" in early.text  # minimum not met
+    assert client.get("/portal/estimate", params={"offset": 99}).status_code == 422

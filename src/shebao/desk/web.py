@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from shebao.api.deps import Db, WriteDb, optional_user
@@ -20,12 +21,12 @@ from shebao.auth.authz import NotFound, has_permission
 from shebao.auth.models import Role, User
 from shebao.benefits.pension import service as pension
 from shebao.contributions import service as contributions
-from shebao.errors import InputError
+from shebao.errors import InputError, from_validation_errors
 from shebao.portal import service as portal
 from shebao.portal.models import CORRECTION_FIELDS, KINDS, SUBJECTS
 from shebao.registry import service as registry
 from shebao.registry.regions import provinces
-from shebao.registry.schemas import PersonOut
+from shebao.registry.schemas import PersonCreate, PersonOut
 from shebao.transfers import service as transfers
 from shebao.web.routes import csrf_ok, render
 
@@ -75,7 +76,7 @@ def desk(request: Request, db: Db, user: MaybeUser,
     results = ([PersonOut.of(p) for p in registry.search_persons(db, user, q.strip())]
                if q else None)
     return render(request, "desk.html", user=user, q=q, results=results,
-                  queues=_queues(db, user))
+                  queues=_queues(db, user), may_register=has_permission(user, "person.write"))
 
 
 def _person_page(request: Request, db: Session, user: User, person_id: int,
@@ -92,6 +93,38 @@ def _person_page(request: Request, db: Session, user: User, person_id: int,
         corrections=portal.corrections(db, user, person.id) if may_decide else [],
         may_act=may_decide, kinds=KINDS, subjects=SUBJECTS, fields=CORRECTION_FIELDS,
         provinces=provinces(), overdue=portal.is_overdue, **context)
+
+
+@router.post("/desk/persons", response_class=HTMLResponse)
+def register(
+    request: Request, db: WriteDb, user: MaybeUser,
+    identity_number: Annotated[str, Form(max_length=18)] = "",
+    name: Annotated[str, Form(max_length=64)] = "",
+    hukou_region: Annotated[str, Form(max_length=6)] = "",
+    residence_region: Annotated[str, Form(max_length=6)] = "",
+    phone: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Register a person at the counter, through the registry's own checks."""
+    if (refused := _staff(request, user, csrf_token)) is not None:
+        return refused
+    assert user is not None
+    fields = {"identity_number": identity_number.strip(), "name": name.strip(),
+              "hukou_region": hukou_region.strip(), "residence_region": residence_region.strip(),
+              "phone": phone.strip() or None}
+    try:
+        try:
+            data = PersonCreate.model_validate(fields)
+        except ValidationError as invalid:
+            raise from_validation_errors(invalid.errors()).errors[0] from None
+        person = registry.register_person(db, user, data)
+    except InputError as refused_input:
+        db.rollback()
+        return render(request, "desk.html", status_code=422, user=user, q=None, results=None,
+                      queues=_queues(db, user), may_register=True, error=refused_input,
+                      draft=fields)
+    db.commit()
+    return RedirectResponse(f"/desk/persons/{person.id}", status_code=303)
 
 
 @router.get("/desk/persons/{person_id}", response_class=HTMLResponse)
