@@ -219,8 +219,13 @@ def test_employer_uploads_a_declaration_and_sees_the_bill(  # type: ignore[no-un
     page.locator("#month").fill(month)
     page.locator("#file").set_input_files(str(upload))
     _shot(page, "employer-declare")
+    # The progress bar's last value survives the navigation in window.name.
+    page.evaluate("""() => { const bar = document.getElementById('upload-progress');
+        new MutationObserver(() => { window.name = String(bar.value); })
+            .observe(bar, {attributes: true, childList: true}); }""")
     page.get_by_role("button", name="上传并生成账单").click()
     page.wait_for_url("**/employer/bills/*")
+    assert page.evaluate("window.name") == "100"
     assert page.get_by_test_id("bill").is_visible()
     assert page.get_by_test_id("bill-amount").inner_text() != "0.00"
     _shot(page, "employer-bill")

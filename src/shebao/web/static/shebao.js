@@ -33,3 +33,14 @@ document.querySelectorAll("form[data-upload-progress]").forEach((form) => {
 document.querySelectorAll("button[data-print]").forEach((button) => {
   button.addEventListener("click", () => window.print());
 });
+
+// A form marked data-busy-progress shows its (indeterminate) <progress> and label while the
+// next page is computed, e.g. a projection of many trajectories.
+document.querySelectorAll("form[data-busy-progress]").forEach((form) => {
+  const bar = document.getElementById(form.dataset.busyProgress);
+  form.addEventListener("submit", () => {
+    bar.hidden = false;
+    const label = form.querySelector(`label[for="${bar.id}"]`);
+    if (label) label.hidden = false;
+  });
+});
