@@ -314,7 +314,9 @@ MAIN_PAGES = {
     "citizen": ("/", "/portal", "/portal/estimate", "/portal/appeals", "/portal/data",
                 "/transfers"),
     "employer": ("/employer/declare",),
-    "clerk": ("/desk", "/desk/appeals"),
+    "clerk": ("/desk", "/desk/appeals", "/pension/queue"),
+    "supervisor": ("/supervision",),
+    "analyst": ("/projection?draws=200",),
 }
 
 
