@@ -75,7 +75,8 @@ def test_refused_appeals_name_the_field_and_store_nothing(
     base = {"person_id": world.jinjiang_person, "kind": "appeal", "subject": "claim",
             "text": "The hospital stay was refused."}
     for change, field in (({"kind": "plea"}, "kind"), ({"subject": "weather"}, "subject"),
-                          ({"subject": "other"}, "subject"), ({"text": "no"}, "text")):
+                          ({"subject": "other"}, "subject"), ({"subject": "assistance"}, "subject"),
+                          ({"text": "no"}, "text")):
         refused = client.post("/api/v1/appeals", headers=liu, json=base | change)
         assert refused.status_code == 422, refused.text
         assert field in refused.text
@@ -160,12 +161,12 @@ def test_portal_forms_file_and_download(client: TestClient, world: TwoCounties,
     _login(client, "citizen-liu")
     page = client.get("/portal/appeals").text
     refused = client.post("/portal/appeals", data={
-        "csrf_token": _csrf(page), "kind": "appeal", "subject": "assistance", "text": "short"})
+        "csrf_token": _csrf(page), "kind": "appeal", "subject": "claim", "text": "short"})
     assert refused.status_code == 422 and "text" in refused.text
     assert _count(database_url, Appeal) == 0
     filed = client.post("/portal/appeals", data={
-        "csrf_token": _csrf(page), "kind": "appeal", "subject": "assistance",
-        "text": "The allowance was stopped without a visit."}, follow_redirects=True)
+        "csrf_token": _csrf(page), "kind": "appeal", "subject": "claim",
+        "text": "The outpatient claim was refused wrongly."}, follow_redirects=True)
     assert filed.status_code == 200 and 'data-status="submitted"' in filed.text
     no_token = client.post("/portal/corrections", data={
         "field": "name", "requested_value": "刘淑芳", "reason": "misspelt at registration"})
@@ -177,7 +178,7 @@ def test_portal_forms_file_and_download(client: TestClient, world: TwoCounties,
     assert made.status_code == 200 and "刘淑芳" in made.text
     download = client.get("/portal/data.json")
     assert "attachment" in download.headers["content-disposition"]
-    assert json.loads(download.text)["appeals"][0]["subject"] == "assistance"
+    assert json.loads(download.text)["appeals"][0]["subject"] == "claim"
 
 
 def test_the_estimate_compares_a_later_month_and_refuses_an_early_one_short_of_minimum(

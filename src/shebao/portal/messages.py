@@ -56,10 +56,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "appeals_title": {"zh": "投诉与复议", "en": "Complaints and appeals"},
     "appeal_new": {"zh": "提出复议申请或投诉", "en": "Appeal a decision or complain"},
     "appeal_note": {
-        "zh": "对待遇核定、报销拒付、救助决定等不服，可申请复议；对服务不满意，可投诉。"
+        "zh": "对待遇核定、报销拒付等决定不服，可申请复议；对服务不满意，可投诉。"
               "我们在期限内答复，结果以消息通知您。",
-        "en": "Appeal an award amount, a refused claim or an assistance decision; complain "
-              "about the service. We answer by the deadline and send you a notice.",
+        "en": "Appeal an award amount or a refused claim; complain about the service. We "
+              "answer by the deadline and send you a notice.",
     },
     "appeal_kind": {"zh": "类型", "en": "Kind"},
     "kind_appeal": {"zh": "复议申请", "en": "Appeal"},
@@ -120,5 +120,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notice_correction_corrected": {"zh": "您的记录已更正", "en": "Your record is corrected"},
     "notice_correction_refused": {"zh": "您的更正申请未获同意",
                                   "en": "Your correction request was refused"},
+    "assistance_appeal_note": {"zh": "社会救助决定的复议请在救助案件页提出，由另一名经办人决定。",
+                               "en": "Appeal an assistance decision on its case page, where a "
+                                     "second caseworker decides it."},
+    "appeal_this": {"zh": "对此决定申请复议", "en": "Appeal this decision"},
     "back_to_portal": {"zh": "返回个人服务", "en": "Back to my services"},
 }

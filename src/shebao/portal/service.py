@@ -81,6 +81,10 @@ def file_appeal(db: Session, user: User, data: AppealInput, today: date | None =
     subject = _one_of(data.subject, SUBJECTS, "subject")
     if kind == "appeal" and subject == "other":
         raise InputError("subject", "an appeal contests one decision: say which kind")
+    if kind == "appeal" and subject == "assistance":
+        # One path per decision: assistance has its own appeal, judged by a second caseworker.
+        raise InputError("subject", "an assistance decision is appealed on its case page "
+                                    "(/assistance), where a second caseworker decides it")
     appeal = Appeal(
         person_id=person.id, region_code=person.residence_region, kind=kind, subject=subject,
         subject_ref=(data.subject_ref or "").strip() or None, text=_text(data.text, "text"),

@@ -90,11 +90,17 @@ def _appeals_page(request: Request, db: Session, user: User, status_code: int = 
 
 
 @router.get("/portal/appeals", response_class=HTMLResponse)
-def appeals(request: Request, db: Db, user: MaybeUser, done: int = 0) -> Response:
+def appeals(
+    request: Request, db: Db, user: MaybeUser, done: int = 0,
+    subject: Annotated[str | None, Query(max_length=20)] = None,
+    ref: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """My appeals, and the form; a decision's page links here with its subject and number."""
     if (refused := _citizen(user)) is not None:
         return refused
     assert user is not None
-    return _appeals_page(request, db, user, done=done)
+    return _appeals_page(request, db, user, done=done,
+                         chosen_subject=subject if subject in SUBJECTS else None, ref=ref)
 
 
 @router.post("/portal/appeals")

@@ -83,6 +83,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "paid": {"zh": "已缴", "en": "Paid"},
     "unpaid": {"zh": "未缴", "en": "Unpaid"},
     "contribution_months": {"zh": "累计缴费月数", "en": "Contribution months"},
+    "contribution_years": {"zh": "缴费年限", "en": "Contribution years"},
+    "years_months": {"zh": "{y} 年 {m} 个月", "en": "{y} years {m} months"},
     "pension_account": {"zh": "养老个人账户（元）", "en": "Pension account (yuan)"},
     "medical_account": {"zh": "医保个人账户（元）", "en": "Medical account (yuan)"},
     "download_csv": {"zh": "下载对账单（CSV）", "en": "Download statement (CSV)"},
