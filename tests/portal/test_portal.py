@@ -145,6 +145,8 @@ def test_portal_pages_in_each_language_and_mode(
     assert home.status_code == 200
     assert f'class="mode-{mode}"' in home.text
     assert ("投诉与复议" if lang == "zh" else "Complaints and appeals") in home.text
+    # Elder mode: five services in view, the rest behind "more services".
+    assert ('data-testid="more-services"' in home.text) == (mode == "elder")
     for path in ("/portal/appeals", "/portal/data", "/portal/notices", "/portal/estimate"):
         assert client.get(path).status_code == 200, path
 

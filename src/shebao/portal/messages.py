@@ -24,6 +24,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "svc_notices_hint": {"zh": "办理结果与提醒", "en": "Decisions and reminders"},
     "svc_appeals": {"zh": "投诉与复议", "en": "Complaints and appeals"},
     "svc_appeals_hint": {"zh": "对任何决定提出异议", "en": "Contest any decision"},
+    "more_services": {"zh": "更多服务", "en": "More services"},
     "unread": {"zh": "未读", "en": "unread"},
     # pension estimate
     "est_title": {"zh": "养老金测算", "en": "Pension estimate"},
