@@ -104,3 +104,31 @@ def test_register_at_the_counter_names_the_bad_field_and_stores_nothing(
     made = client.post("/desk/persons", data=form | {"identity_number": number},
                        follow_redirects=False)
     assert made.status_code == 303 and made.headers["location"].startswith("/desk/persons/")
+
+
+def test_a_correction_is_decided_from_the_queue(
+    client: TestClient, world: TwoCounties, database_url: str
+) -> None:
+    from shebao.portal.models import CorrectionRequest
+    from shebao.registry.models import Person
+
+    _login(client, "citizen-liu")
+    page = client.get("/portal/data").text
+    client.post("/portal/corrections", data={
+        "csrf_token": _csrf(page), "field": "name", "requested_value": "刘淑芳",
+        "reason": "misspelt when registered"}).raise_for_status()
+    client.cookies.clear()
+    _login(client, "clerk-jinjiang")
+    queue = client.get("/desk/appeals").text
+    assert 'data-correction="' in queue and "刘淑芳" in queue
+    with transaction(database_url) as db:
+        request_id = db.scalar(select(CorrectionRequest.id))
+    no_reason = client.post(f"/desk/corrections/{request_id}/decide", data={
+        "csrf_token": _csrf(queue), "decision": "correct", "response": ""})
+    assert no_reason.status_code == 422 and "response" in no_reason.text
+    done = client.post(f"/desk/corrections/{request_id}/decide", data={
+        "csrf_token": _csrf(queue), "decision": "correct",
+        "response": "Checked against the hukou booklet."}, follow_redirects=False)
+    assert done.status_code == 303
+    with transaction(database_url) as db:
+        assert db.get(Person, world.jinjiang_person).name == "刘淑芳"

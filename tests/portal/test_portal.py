@@ -203,3 +203,26 @@ def test_the_estimate_compares_a_later_month_and_refuses_an_early_one_short_of_m
     early = client.get("/portal/estimate", params={"offset": -12})
     assert early.status_code == 200 and "retirement_month" in early.text  # minimum not met
     assert client.get("/portal/estimate", params={"offset": 99}).status_code == 422
+
+
+def test_a_decision_is_an_unread_notice_until_read(
+    client: TestClient, world: TwoCounties, database_url: str
+) -> None:
+    clerk = bearer(client, "clerk-jinjiang")
+    made = client.post("/api/v1/corrections", headers=clerk, json={
+        "person_id": world.jinjiang_person, "field": "employment",
+        "requested_value": "锦江小学 1985-2017", "reason": "the school years are missing"}).json()
+    second = bearer(client, "clerk2-jinjiang")
+    client.post(f"/api/v1/corrections/{made['id']}/decision", headers=second, json={
+        "corrected": False, "response": "No record of the school in the archive."}
+    ).raise_for_status()
+    _login(client, "citizen-liu")
+    assert 'data-testid="unread"' in client.get("/portal").text
+    page = client.get("/portal/notices").text
+    assert "No record of the school" in page and 'data-unread="1"' in page
+    with transaction(database_url) as db:
+        notice_id = db.scalar(select(Notice.id))
+    assert client.post(f"/portal/notices/{notice_id + 1}/read",
+                       data={"csrf_token": _csrf(page)}).status_code == 404
+    client.post(f"/portal/notices/{notice_id}/read", data={"csrf_token": _csrf(page)})
+    assert 'data-testid="unread"' not in client.get("/portal").text
