@@ -308,20 +308,24 @@ def contributions_declare(
     from sqlalchemy import select
 
     from shebao.auth.service import operator
+    from shebao.console import working
     from shebao.contributions.service import declare, read_csv
     from shebao.db.engine import transaction
     from shebao.registry.identifiers import parse_credit_code
     from shebao.registry.models import Employer
 
     code = parse_credit_code(employer, field="employer").code
-    rows = read_csv(_read_file(file))
-    with transaction(write=True) as db:
-        found = db.scalar(select(Employer.id).where(Employer.credit_code == code))
-        if found is None:
-            raise InputError("employer", f"no employer with credit code {code}")
-        bill = declare(db, operator(), found, month, rows, "csv")
-        typer.echo(f"declared {len(rows)} persons for {month}: bill {bill.id}, "
-                   f"{bill.amount_fen} fen due {bill.due_date}")
+    with working(f"declaration {month}") as step:
+        step("reading the file")
+        rows = read_csv(_read_file(file))
+        step(f"checking and billing {len(rows)} rows")
+        with transaction(write=True) as db:
+            found = db.scalar(select(Employer.id).where(Employer.credit_code == code))
+            if found is None:
+                raise InputError("employer", f"no employer with credit code {code}")
+            bill = declare(db, operator(), found, month, rows, "csv")
+    typer.echo(f"declared {len(rows)} persons for {month}: bill {bill.id}, "
+               f"{bill.amount_fen} fen due {bill.due_date}")
 
 
 @contributions_app.command("bill")

@@ -17,7 +17,7 @@ from shebao.policy.parameters import MONEY_UNITS, UNITS, _leaves
 SCHEMES = {
     "employee_pension", "retirement", "resident_pension", "employee_medical", "resident_medical",
     "unemployment", "work_injury", "assistance", "third_pillar", "relief", "central_adjustment",
-    "collection", "wages", "transfer", "medical_claims", "supervision",
+    "collection", "wages", "transfer", "medical_claims", "supervision", "service",
 }  # fmt: skip
 
 

@@ -21,9 +21,13 @@ from shebao.benefits.unemployment.api import router as unemployment_router
 from shebao.calc.api import router as calc_router
 from shebao.config import Settings, get_settings
 from shebao.contributions.api import router as contributions_router
+from shebao.contributions.web import router as employer_pages
+from shebao.desk.web import router as desk_pages
 from shebao.ledger.api import router as ledger_router
 from shebao.pooling.api import router as pooling_router
 from shebao.pooling.web import router as pooling_pages
+from shebao.portal.api import router as portal_router
+from shebao.portal.web import router as portal_pages
 from shebao.projection.api import router as projection_router
 from shebao.projection.web import router as projection_pages
 from shebao.registry.api import router as registry_router
@@ -56,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         supplementary_router, transfers_router, pooling_router,
         pension_router,
         unemployment_router, injury_router, medical_router, assistance_router,
-        audit_router, supervision_router, projection_router, relief_router,
+        audit_router, supervision_router, projection_router, relief_router, portal_router,
     ):
         app.include_router(router)
     app.include_router(web_router)
@@ -67,5 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pooling_pages)
     app.include_router(assistance_pages)
     app.include_router(projection_pages)
+    app.include_router(portal_pages)
+    app.include_router(desk_pages)
+    app.include_router(employer_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

@@ -127,6 +127,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # second enacts or rejects; enacted, they join the live contribution rule on their dates.
     "relief.draft": frozenset({Role.admin}),
     "relief.enact": frozenset({Role.admin}),
+    # The citizen portal: a person appeals a decision or complains, asks for a correction and
+    # takes their data away, online or at the desk; clerks of the region of record decide.
+    "appeal.file": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "appeal.read": frozenset({Role.citizen, *_STAFF_READ}),
+    "appeal.decide": _STAFF_WRITE,
+    "correction.request": frozenset({Role.citizen, *_STAFF_WRITE}),
+    "correction.decide": _STAFF_WRITE,
+    "notice.read": frozenset({Role.citizen, *_STAFF_READ}),
+    "data.export": frozenset({Role.citizen, *_STAFF_READ}),
 }
 
 

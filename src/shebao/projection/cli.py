@@ -41,9 +41,12 @@ def commands(refusals_exit_2: Callable[[Any], Any]) -> typer.Typer:
         plot: Plot = None,
     ) -> None:
         """Population by broad age group, mid-year persons, from 2024."""
+        from shebao.console import working
         from shebao.projection import service
 
-        emit(service.population(to, variant), as_json, as_csv, plot)
+        with working(f"population to {to}"):
+            result = service.population(to, variant)
+        emit(result, as_json, as_csv, plot)
 
     @group.command("pension")
     @refusals_exit_2
@@ -55,9 +58,12 @@ def commands(refusals_exit_2: Callable[[Any], Any]) -> typer.Typer:
         plot: Plot = None,
     ) -> None:
         """The urban employee pension fund by year (money in fen) and its depletion year."""
+        from shebao.console import working
         from shebao.projection import service
 
-        emit(service.pension(scenario, to), as_json, as_csv, plot)
+        with working(f"pension fund {scenario} to {to}"):
+            result = service.pension(scenario, to)
+        emit(result, as_json, as_csv, plot)
 
     @group.command("stochastic")
     @refusals_exit_2
@@ -68,9 +74,12 @@ def commands(refusals_exit_2: Callable[[Any], Any]) -> typer.Typer:
         seed: Annotated[int, typer.Option(help="Random seed.")] = 2019,
     ) -> None:
         """P10/P50/P90 by year and the probability of depletion by each year (JSON)."""
+        from shebao.console import working
         from shebao.projection import service
 
-        typer.echo(json.dumps(service.stochastic(scenario, to, draws, seed)))
+        with working(f"{draws} trajectories of {scenario} to {to}"):
+            result = service.stochastic(scenario, to, draws, seed)
+        typer.echo(json.dumps(result))
 
     @group.command("validate")
     @refusals_exit_2

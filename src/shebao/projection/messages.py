@@ -23,4 +23,5 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dependency_2050": {"zh": "2050年制度赡养率", "en": "System dependency ratio, 2050"},
     "population_chart": {"zh": "人口预测（WPP 2024中方案）", "en": "Population (WPP 2024 medium)"},
     "validation": {"zh": "校验", "en": "Validation"},
+    "projection_running": {"zh": "正在计算……", "en": "Computing…"},
 }

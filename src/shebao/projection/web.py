@@ -13,6 +13,7 @@ from shebao.auth.models import User
 from shebao.errors import InputError
 from shebao.projection import service
 from shebao.projection.charts import Chart
+from shebao.web.i18n import language_of, translator
 from shebao.web.routes import render
 
 router = APIRouter(include_in_schema=False)
@@ -72,8 +73,9 @@ def projection_page(
                 else None,
             }
         )
+    # The chart's title is its accessible name (the SVG is role="img").
     compared = Chart(
-        "",
+        translator(language_of(request))("balances_compared"),
         runs[0]["years"],
         "trillion yuan",
         {r["scenario"]: [v / TRILLION_FEN for v in r["balance_fen"]] for r in runs},

@@ -7,12 +7,18 @@ from fastapi import Request
 from shebao.assistance.messages import MESSAGES as ASSISTANCE_MESSAGES
 from shebao.benefits.medical.messages import MESSAGES as CLAIMS_MESSAGES
 from shebao.benefits.pension.messages import MESSAGES as PENSION_MESSAGES
+from shebao.contributions.messages import MESSAGES as EMPLOYER_MESSAGES
+from shebao.desk.messages import MESSAGES as DESK_MESSAGES
+from shebao.portal.messages import MESSAGES as PORTAL_MESSAGES
 from shebao.projection.messages import MESSAGES as PROJECTION_MESSAGES
 from shebao.supervision.messages import MESSAGES as SUPERVISION_MESSAGES
 from shebao.transfers.messages import MESSAGES as TRANSFER_MESSAGES
 
 LANGUAGES = ("zh", "en")
 LANG_COOKIE = "shebao_lang"
+# Elder mode (large type, high contrast, fewer choices a page), remembered like the language.
+MODES = ("standard", "elder")
+MODE_COOKIE = "shebao_mode"
 
 MESSAGES: dict[str, dict[str, str]] = {
     "app_name": {"zh": "社保", "en": "shebao"},
@@ -77,6 +83,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "paid": {"zh": "已缴", "en": "Paid"},
     "unpaid": {"zh": "未缴", "en": "Unpaid"},
     "contribution_months": {"zh": "累计缴费月数", "en": "Contribution months"},
+    "contribution_years": {"zh": "缴费年限", "en": "Contribution years"},
+    "years_months": {"zh": "{y} 年 {m} 个月", "en": "{y} years {m} months"},
     "pension_account": {"zh": "养老个人账户（元）", "en": "Pension account (yuan)"},
     "medical_account": {"zh": "医保个人账户（元）", "en": "Medical account (yuan)"},
     "download_csv": {"zh": "下载对账单（CSV）", "en": "Download statement (CSV)"},
@@ -90,6 +98,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status_paid": {"zh": "已缴", "en": "Paid"},
     "no_bills": {"zh": "暂无账单。", "en": "No bills yet."},
     "skip_to_content": {"zh": "跳到正文", "en": "Skip to content"},
+    "display_mode": {"zh": "显示方式", "en": "Display"},
+    "switch_to_elder": {"zh": "长辈模式（大字）", "en": "Elder mode (large type)"},
+    "switch_to_standard": {"zh": "标准模式", "en": "Standard mode"},
     "masked_note": {
         "zh": "身份号码默认隐藏中间部分，以保护个人信息。",
         "en": "Identity numbers are masked by default to protect personal data.",
@@ -98,7 +109,8 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 for _domain in (PENSION_MESSAGES, CLAIMS_MESSAGES, TRANSFER_MESSAGES, ASSISTANCE_MESSAGES,
-                SUPERVISION_MESSAGES, PROJECTION_MESSAGES):
+                SUPERVISION_MESSAGES, PROJECTION_MESSAGES, PORTAL_MESSAGES, DESK_MESSAGES,
+                EMPLOYER_MESSAGES):
     # A domain's pages add words of their own; one key means one text everywhere.
     assert not set(_domain) & set(MESSAGES), set(_domain) & set(MESSAGES)
     MESSAGES |= _domain
@@ -110,6 +122,10 @@ def language_of(request: Request) -> str:
         return chosen
     accept = request.headers.get("accept-language", "")
     return "en" if accept.lower().startswith("en") else "zh"
+
+
+def mode_of(request: Request) -> str:
+    return "elder" if request.cookies.get(MODE_COOKIE) == "elder" else "standard"
 
 
 def translator(lang: str):  # type: ignore[no-untyped-def]

@@ -23,7 +23,15 @@ from shebao.registry.models import Employer, Person
 from shebao.registry.regions import get_region, scope_prefix
 from shebao.registry.schemas import PersonOut
 from shebao.registry.service import search_persons
-from shebao.web.i18n import LANG_COOKIE, LANGUAGES, language_of, translator
+from shebao.web.i18n import (
+    LANG_COOKIE,
+    LANGUAGES,
+    MODE_COOKIE,
+    MODES,
+    language_of,
+    mode_of,
+    translator,
+)
 
 LOGIN_CSRF_COOKIE = "shebao_login_csrf"
 templates = Jinja2Templates(directory=str(files("shebao.web") / "templates"))
@@ -55,6 +63,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: o
         template,
         {
             "lang": lang,
+            "mode": mode_of(request),
             "t": translator(lang),
             "region_name": region_name(lang),
             "yuan": yuan,
@@ -136,13 +145,24 @@ def logout(
     return response
 
 
-@router.get("/lang/{lang}")
-def switch_language(lang: str, request: Request) -> Response:
+def _remember(request: Request, cookie: str, value: str, allowed: tuple[str, ...]) -> Response:
+    """Back to the page the switch was on, with the choice kept in a cookie for a year."""
     back = request.headers.get("referer") or "/"
     response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/", 303)
-    if lang in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    if value in allowed:
+        response.set_cookie(cookie, value, max_age=365 * 24 * 3600, samesite="lax", path="/")
     return response
+
+
+@router.get("/lang/{lang}")
+def switch_language(lang: str, request: Request) -> Response:
+    return _remember(request, LANG_COOKIE, lang, LANGUAGES)
+
+
+@router.get("/mode/{mode}")
+def switch_mode(mode: str, request: Request) -> Response:
+    """Elder mode or the standard one."""
+    return _remember(request, MODE_COOKIE, mode, MODES)
 
 
 @router.get("/", response_class=HTMLResponse)

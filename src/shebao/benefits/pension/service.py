@@ -487,8 +487,9 @@ def applications_of(db: Session, user: User, person_id: int) -> list[PensionAppl
 
 
 def estimate(db: Session, user: User, person_id: int,
-             original_age_years: int | None = None) -> Computed:
-    """What the record so far would pay at the statutory month, if nothing more were paid in.
+             original_age_years: int | None = None, offset_months: int = 0) -> Computed:
+    """What the record so far would pay at the statutory month, or `offset_months` from it (a
+    flexible early or late retirement, within the policy's bounds), if nothing more were paid in.
 
     Eligibility is not required: the estimate shows the months still missing instead.
     """
@@ -496,31 +497,32 @@ def estimate(db: Session, user: User, person_id: int,
     # A woman's category is hers to say; the estimate assumes staff (55) unless told.
     category = original_age(person, None if person.sex == "male" else original_age_years or 55)
     record = paid_record(db, person.id)
-    try:
-        return compute_employee(db, person, category, None, 0)
-    except InputError as refused:
-        if refused.field != "person_id" or not record.months:
-            raise
-    # Short of the minimum: price the record as it stands, for information.
     check = _retirement_snapshot(birth_month(person), category)
     used = b.retirement_arguments(check)
     statutory = int(retirement.statutory_retirement_month(birth_month(person), category,
                                                           **used.values))
+    month = statutory + offset_months
+    try:
+        return compute_employee(db, person, category, month if offset_months else None, 0)
+    except InputError as refused:
+        if refused.field != "person_id" or not record.months:
+            raise
+    # Short of the minimum: price the record as it stands, for information.
     years = yearly_indices(record)
     index = float(pension.average_contribution_index(
         [y.average_base_fen for y in years], [y.average_wage_fen for y in years],
         weights=[y.months for y in years]))
     province = province_of(person)
-    snapshot = Policy.at(b.month_start(statutory), province)
+    snapshot = Policy.at(b.month_start(month), province)
     award_used = b.pension_award_arguments(snapshot, province)
-    wage, _ = b.previous_year_average_wage(snapshot, statutory // 12, province)
+    wage, _ = b.previous_year_average_wage(snapshot, month // 12, province)
     balance = ledger.balance(db, accounts.person("pension", person.id))
     award = pension.pension_award(wage, index, len(record.months), balance,
-                                  statutory - birth_month(person), 0, **award_used.values)
+                                  month - birth_month(person), 0, **award_used.values)
     need = int(retirement.minimum_contribution_months(
-        statutory // 12, minimum_contribution_months_by_year=b.minimum_months_table(check)))
+        month // 12, minimum_contribution_months_by_year=b.minimum_months_table(check)))
     return Computed(
-        province=province, statutory_month=statutory, retirement_month=statutory,
+        province=province, statutory_month=statutory, retirement_month=month,
         contribution_months=len(record.months), average_index=index,
         account_balance_fen=balance, basic_fen=int(award["basic"]),
         account_part_fen=int(award["account"]), transitional_fen=0,
@@ -528,7 +530,7 @@ def estimate(db: Session, user: User, person_id: int,
         explanation=plain({"short_of_minimum": {"months": len(record.months), "needed": need},
                            "award": pension.explain_pension_award(
                                wage, index, len(record.months), balance,
-                               statutory - birth_month(person), 0, **award_used.values),
+                               month - birth_month(person), 0, **award_used.values),
                            "parameters": award_used.explain()}),
     )
 

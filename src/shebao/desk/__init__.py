@@ -1,0 +1,1 @@
+"""The staff service desk: find a person, act on their behalf, print, work the queues."""

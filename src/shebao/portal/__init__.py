@@ -1,0 +1,1 @@
+"""The citizen portal's own records: appeals and complaints, correction requests, notices."""
