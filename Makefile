@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint bench bench-tools browser clean
+.PHONY: install run test lint bench bench-tools browser guide clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest
+
+# The user guide's screenshots (docs/guide/), retaken by the browser journeys.
+guide: install browser
+	SHEBAO_GUIDE=1 $(BIN)/python -m pytest tests/web/test_browser.py
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -139,9 +139,12 @@ def _signed_in(browser, base: str, role: str, lang: str = "zh", mode: str = "sta
 
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """A picture of the page as the user sees it, for the user guide."""
-    GUIDE.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(GUIDE / f"{name}.png"))
+    """A picture of the page as the user sees it: into the user guide with `make guide`
+    (SHEBAO_GUIDE=1), else beside the other test artifacts, so a test run leaves the
+    checkout as it found it."""
+    folder = GUIDE if os.environ.get("SHEBAO_GUIDE") == "1" else ARTIFACTS / "guide"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"))
 
 
 def test_citizen_checks_the_record_estimates_the_pension_and_applies_for_a_transfer(  # type: ignore[no-untyped-def]
