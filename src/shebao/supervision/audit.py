@@ -35,6 +35,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from shebao.db.base import utcnow
 from shebao.errors import InputError
+from shebao.registry.sealed import blind_index
 from shebao.supervision.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -43,8 +44,13 @@ HEAD_ID = 1
 NOT_AUDITED = frozenset({"audit_entries", "audit_head", "auth_sessions", "alembic_version"})
 """Tables whose rows are not traced: the trail itself, and sign-in sessions (their last-seen
 time changes on every request; sign-ins are security events for the access log)."""
-HASHED_COLUMNS = frozenset({"identity_number", "password_hash", "token_hash"})
-"""Columns traced as their SHA-256 only: the trail must not become a copy of personal data."""
+HASHED_COLUMNS = frozenset({"password_hash", "token_hash"})
+"""Columns traced as their SHA-256 only: secrets' hashes are not copied into the trail."""
+SEALED_COLUMNS = frozenset({"identity_number", "phone", "identity_number_sealed",
+                            "phone_sealed"})
+"""Personal data sealed at rest (registry/sealed.py), traced as its blind index only: the trail
+must not become a copy of personal data, and a plain hash of an identity number could be
+reversed by trying every plausible number."""
 SOURCES = ("api", "web", "cli", "system")
 
 _entries = AuditEntry.__table__
@@ -100,9 +106,18 @@ def _digest(value: object) -> str:
     return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()
 
 
+def _traced(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column in HASHED_COLUMNS:
+        return _digest(value)
+    if column in SEALED_COLUMNS:
+        return "hmac:" + blind_index(str(value))
+    return value
+
+
 def _values(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (_digest(v) if k in HASHED_COLUMNS and v is not None else v)
-            for k, v in row.items()}
+    return {k: _traced(k, v) for k, v in row.items()}
 
 
 def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
