@@ -57,6 +57,7 @@ class Person(TimestampMixin, Base):
         "identity_number_sealed",
         SealedLookup(IDENTITY_COLUMN, 18, "identity_number_index",
                      "identity_number_masked"),
+        key="identity_number",
     )
     identity_number_index: Mapped[str] = mapped_column(String(64), unique=True)
     identity_number_masked: Mapped[str] = mapped_column(String(18))
@@ -67,7 +68,7 @@ class Person(TimestampMixin, Base):
     # The county whose office keeps the record: staff scope is checked against it.
     residence_region: Mapped[str] = mapped_column(String(6), index=True)
     phone: Mapped[str | None] = mapped_column(
-        "phone_sealed", Sealed("persons.phone", 20), default=None)
+        "phone_sealed", Sealed("persons.phone", 20), key="phone", default=None)
     # active | deceased | duplicate (a clerk found it to be the same person as duplicate_of_id)
     status: Mapped[str] = mapped_column(String(12), default="active")
     death_date: Mapped[date | None] = mapped_column(Date, default=None)
@@ -82,10 +83,10 @@ class Person(TimestampMixin, Base):
 
 
 def identity_columns(number: str, *, sealed: bool = False) -> dict[str, str]:
-    """A person's identity-number columns for writers that bypass the ORM: the number (sealed
-    by the column's type in a Core insert; `sealed=True` seals it here, for COPY), its blind
-    index and its masked form."""
-    return {"identity_number_sealed": seal(number, IDENTITY_COLUMN) if sealed else number,
+    """A person's identity-number columns for writers that bypass the ORM's unit of work, by key:
+    the number (sealed by the column's type in an insert statement; `sealed=True` seals it
+    here, for COPY into identity_number_sealed), its blind index and its masked form."""
+    return {"identity_number": seal(number, IDENTITY_COLUMN) if sealed else number,
             "identity_number_index": blind_index(number),
             "identity_number_masked": mask_resident_id(number)}
 

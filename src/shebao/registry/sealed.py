@@ -171,7 +171,7 @@ class SealedLookup(Sealed):
         self.index_column = index_column
         self.masked_column = masked_column
 
-    class comparator_factory(TypeDecorator.Comparator[str]):  # noqa: N801 (SQLAlchemy's name)
+    class comparator_factory(TypeDecorator.Comparator[str]):
         def _sibling(self, name: str) -> ColumnElement[Any]:
             return self.expr.table.c[name]  # type: ignore[attr-defined,no-any-return]
 

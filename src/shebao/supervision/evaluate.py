@@ -163,9 +163,8 @@ class _Generator:
                          "sex": "male" if sequence % 2 else "female", "birth_date": birth,
                          "hukou_region": county, "residence_region": county, "status": "active",
                          "created_at": self.now})
-        ids = _insert(self.c, Person.__table__, [
-            {**{k: v for k, v in row.items() if k != "identity_number"},
-             **identity_columns(row["identity_number"])} for row in rows])
+        ids = _insert(self.c, Person.__table__,
+                      [{**row, **identity_columns(row["identity_number"])} for row in rows])
         for row, pid in zip(rows, ids, strict=True):
             row["id"] = pid
             row["province"] = row["residence_region"][:2] + "0000"
