@@ -1,12 +1,13 @@
 """PostgreSQL row-level security by region: a second wall behind the application's scope checks.
 
-The application already answers 404 for a person or employer outside a staff member's region
+The application already answers 404 for a person outside a staff member's region
 (`authz`). If a query ever forgot that check, the database itself still refuses: every
 transaction of a staff member's request runs as the role `shebao_scoped` (`SET LOCAL ROLE`),
-whose policies (migration 0021) show and accept only persons residing, and employers
-registered, within the region prefix set for the transaction (`shebao.region_prefix`, marked
+whose policy (migration 0021) shows and accepts only persons residing within the region prefix set for the transaction (`shebao.region_prefix`, marked
 "^": the nation's prefix is empty, and so is a setting left over from an earlier transaction).
-With no marked prefix set, the scoped role sees nothing: the wall fails closed.
+With no marked prefix set, the scoped role sees nothing: the wall fails closed. Employers are
+not walled: staff reach an employer in another region through the spells of their own
+region's persons, and the application decides what they may do there.
 
 Citizens and employers reach persons by other links (their own record, their employees
 wherever they live), checked by the application; batch jobs and the CLI run as the database
@@ -26,8 +27,6 @@ from shebao.registry.regions import scope_prefix
 
 SCOPED_ROLE = "shebao_scoped"
 PREFIX_SETTING = "shebao.region_prefix"
-WALLED_TABLES = {"persons": "residence_region", "employers": "region_code"}
-"""Each walled table and the column holding the region its rows belong to."""
 
 _KEY = "row_security_prefix"
 

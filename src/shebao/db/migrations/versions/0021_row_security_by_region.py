@@ -1,4 +1,4 @@
-"""row-level security by region on PostgreSQL: persons and employers behind the staff's region
+"""row-level security by region on PostgreSQL: persons behind the staff's region
 
 Revision ID: 0021
 Revises: 0020
@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 ROLE = 'shebao_scoped'
-WALLED = {'persons': 'residence_region', 'employers': 'region_code'}
+WALLED = {'persons': 'residence_region'}
 TABLE_RIGHTS = 'SELECT, INSERT, UPDATE, DELETE'
 SEQUENCE_RIGHTS = 'USAGE, SELECT, UPDATE'
 SET = "current_setting('shebao.region_prefix', true)"
