@@ -3,8 +3,9 @@
 The application already answers 404 for a person outside a staff member's region
 (`authz`). If a query ever forgot that check, the database itself still refuses: every
 transaction of a staff member's request runs as the role `shebao_scoped` (`SET LOCAL ROLE`),
-whose policy (migration 0021) shows and accepts only persons residing within the region prefix set for the transaction (`shebao.region_prefix`, marked
-"^": the nation's prefix is empty, and so is a setting left over from an earlier transaction).
+whose policy (migration 0021) shows and accepts only persons residing within the region
+prefix set for the transaction (`shebao.region_prefix`, marked "^": the nation's prefix is
+empty, and so is a setting left over from an earlier transaction).
 With no marked prefix set, the scoped role sees nothing: the wall fails closed. Employers are
 not walled: staff reach an employer in another region through the spells of their own
 region's persons, and the application decides what they may do there.
