@@ -1,19 +1,19 @@
 """PostgreSQL row-level security by region: a second wall behind the application's scope checks.
 
-The application already answers 404 for a person outside a staff member's region
-(`authz`). If a query ever forgot that check, the database itself still refuses: every
-transaction of a staff member's request runs as the role `shebao_scoped` (`SET LOCAL ROLE`),
-whose policy (migration 0021) shows and accepts only persons residing within the region
+The application refuses (404) a staff member's change to a person outside their region. If a
+code path ever forgot that check, the database itself still refuses: every transaction of a
+staff member's request runs as the role `shebao_scoped` (`SET LOCAL ROLE`), whose policies
+(migration 0021) let it register, change and remove only persons residing within the region
 prefix set for the transaction (`shebao.region_prefix`, marked "^": the nation's prefix is
-empty, and so is a setting left over from an earlier transaction).
-With no marked prefix set, the scoped role sees nothing: the wall fails closed. Employers are
-not walled: staff reach an employer in another region through the spells of their own
-region's persons, and the application decides what they may do there.
+empty, and so is a setting left over from an earlier transaction). Reading is not walled by
+region — cross-region service is the platform's purpose: the destination desk of a transfer
+reads the newcomer's record, the desk of an employer's county the employees living elsewhere,
+and the application decides which — but with no marked prefix the scoped role reads nothing:
+the wall fails closed.
 
-Citizens and employers reach persons by other links (their own record, their employees
-wherever they live), checked by the application; batch jobs and the CLI run as the database
-owner, which policies do not bind. SQLite has no row security: there the application's
-checks are the only wall.
+Citizens' and employers' requests, batch jobs and the CLI run as the database owner, which
+policies do not bind; the application checks those. SQLite has no row security: there the
+application's checks are the only wall.
 """
 
 from __future__ import annotations

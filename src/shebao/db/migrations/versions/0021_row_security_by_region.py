@@ -1,4 +1,4 @@
-"""row-level security by region on PostgreSQL: persons behind the staff's region
+"""row-level security by region on PostgreSQL: staff write persons of their own region only
 
 Revision ID: 0021
 Revises: 0020
@@ -26,6 +26,14 @@ SEQUENCE_RIGHTS = 'USAGE, SELECT, UPDATE'
 SET = "current_setting('shebao.region_prefix', true)"
 """'^' and the region prefix: a setting without the mark (unset, or '' as a placeholder
 reverts to after the transaction that set it) shows nothing."""
+POLICIES = (
+    ("region_read", "SELECT", "USING ({marked})"),
+    ("region_insert", "INSERT", "WITH CHECK ({within})"),
+    ("region_update", "UPDATE", "USING ({within}) WITH CHECK ({within})"),
+    ("region_delete", "DELETE", "USING ({within})"),
+)
+"""Staff read persons of any region (a transfer's destination desk, the desk of an employer's
+county: the application decides which) but register, change and remove only their own."""
 
 
 def upgrade() -> None:
@@ -42,16 +50,19 @@ def upgrade() -> None:
     op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT {SEQUENCE_RIGHTS} ON "
                f"SEQUENCES TO {ROLE}")
     for table, column in WALLED.items():
+        within = f"{SET} LIKE '^%' AND {column} LIKE substr({SET}, 2) || '%'"
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY region_wall ON {table} TO {ROLE} USING ({SET} LIKE '^%' "
-                   f"AND {column} LIKE substr({SET}, 2) || '%')")
+        for policy, command, clauses in POLICIES:
+            op.execute(f"CREATE POLICY {policy} ON {table} FOR {command} TO {ROLE} "
+                       + clauses.format(marked=f"{SET} LIKE '^%'", within=within))
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != 'postgresql':
         return
     for table in WALLED:
-        op.execute(f"DROP POLICY region_wall ON {table}")
+        for policy, _, _ in POLICIES:
+            op.execute(f"DROP POLICY {policy} ON {table}")
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE {SEQUENCE_RIGHTS} ON "
                f"SEQUENCES FROM {ROLE}")
