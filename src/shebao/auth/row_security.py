@@ -5,7 +5,8 @@ code path ever forgot that check, the database itself still refuses: every trans
 staff member's request runs as the role `shebao_scoped` (`SET LOCAL ROLE`), whose policies
 (migration 0021) let it register, change and remove only persons residing within the region
 prefix set for the transaction (`shebao.region_prefix`, marked "^": the nation's prefix is
-empty, and so is a setting left over from an earlier transaction). Reading is not walled by
+empty, and so is a setting left over from an earlier transaction), and take in a person whose
+transfer to that region has its funds on the way. Reading is not walled by
 region — cross-region service is the platform's purpose: the destination desk of a transfer
 reads the newcomer's record, the desk of an employer's county the employees living elsewhere,
 and the application decides which — but with no marked prefix the scoped role reads nothing:

@@ -29,11 +29,14 @@ reverts to after the transaction that set it) shows nothing."""
 POLICIES = (
     ("region_read", "SELECT", "USING ({marked})"),
     ("region_insert", "INSERT", "WITH CHECK ({within})"),
-    ("region_update", "UPDATE", "USING ({within}) WITH CHECK ({within})"),
+    ("region_update", "UPDATE", "USING ({within} OR {incoming}) WITH CHECK ({within})"),
     ("region_delete", "DELETE", "USING ({within})"),
 )
 """Staff read persons of any region (a transfer's destination desk, the desk of an employer's
-county: the application decides which) but register, change and remove only their own."""
+county: the application decides which) but register, change and remove only their own, and
+take in a person whose transfer to their region has its funds on the way."""
+INCOMING = ("EXISTS (SELECT 1 FROM transfers t WHERE t.person_id = persons.id "
+            "AND t.status = 'funds_moved' AND t.destination_region LIKE substr({set}, 2) || '%')")
 
 
 def upgrade() -> None:
@@ -54,7 +57,9 @@ def upgrade() -> None:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         for policy, command, clauses in POLICIES:
             op.execute(f"CREATE POLICY {policy} ON {table} FOR {command} TO {ROLE} "
-                       + clauses.format(marked=f"{SET} LIKE '^%'", within=within))
+                       + clauses.format(marked=f"{SET} LIKE '^%'", within=within,
+                                        incoming=f"{SET} LIKE '^%' AND "
+                                                 + INCOMING.format(set=SET)))
 
 
 def downgrade() -> None:
