@@ -71,6 +71,14 @@ def identity_numbers(region: np.ndarray, birth: np.ndarray, sequence: np.ndarray
     return [f"{a:017d}{c}" for a, c in zip(first17.tolist(), check.tolist(), strict=True)]
 
 
+def copy_identity(number: str) -> str:
+    """An identity number's three stored columns (sealed number, blind index, masked form),
+    tab-separated, for COPY into persons."""
+    from shebao.registry.models import identity_columns
+
+    return "\t".join(identity_columns(number, sealed=True).values())
+
+
 def copy_text(connection: psycopg.Connection, statement: str, lines: list[str]) -> None:
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for start in range(0, len(lines), 200_000):
@@ -113,7 +121,7 @@ def seed(url: str, employees: int, employers: int) -> dict[str, np.ndarray]:
     births = birth.astype(str)
     regions = region.astype(str)
     person_lines = [
-        f"{i}\t{n}\t职工{i}\t{s}\t{b}\t{r}\t{r}\tactive\t{now}\n"
+        f"{i}\t{copy_identity(n)}\t职工{i}\t{s}\t{b}\t{r}\t{r}\tactive\t{now}\n"
         for i, n, s, b, r in zip(person_id.tolist(), numbers, sex.tolist(), births.tolist(),
                                  regions.tolist(), strict=True)
     ]
@@ -139,7 +147,8 @@ def seed(url: str, employees: int, employers: int) -> dict[str, np.ndarray]:
         copy_text(connection, "COPY employers (id, credit_code, name, region_code, industry, "
                               "injury_class, size, is_public_body, category, created_at) "
                               "FROM STDIN", employer_lines)
-        copy_text(connection, "COPY persons (id, identity_number, name, sex, birth_date, "
+        copy_text(connection, "COPY persons (id, identity_number_sealed, identity_number_index, "
+                              "identity_number_masked, name, sex, birth_date, "
                               "hukou_region, residence_region, status, created_at) FROM STDIN",
                   person_lines)
         copy_text(connection, "COPY employment_spells (person_id, employer_id, category, "

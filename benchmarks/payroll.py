@@ -39,7 +39,14 @@ from datetime import date
 
 import numpy as np
 import psycopg
-from monthly_bulk import copy_text, counties, identity_numbers, load, with_own_database
+from monthly_bulk import (
+    copy_identity,
+    copy_text,
+    counties,
+    identity_numbers,
+    load,
+    with_own_database,
+)
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -75,7 +82,7 @@ def seed(url: str, pensioners: int) -> dict[str, int]:
     numbers = identity_numbers(region, birth, sequence)
     sex = np.where(sequence % 2 == 1, "male", "female")
     now = "2026-09-30 00:00:00+00"
-    people = [f"{i}\t{n}\t退休{i}\t{s}\t{b}\t{r}\t{r}\tactive\t{now}\n"
+    people = [f"{i}\t{copy_identity(n)}\t退休{i}\t{s}\t{b}\t{r}\t{r}\tactive\t{now}\n"
               for i, n, s, b, r in zip(person_id.tolist(), numbers, sex.tolist(),
                                        birth.astype(str).tolist(), region.astype(str).tolist(),
                                        strict=True)]
@@ -109,7 +116,8 @@ def seed(url: str, pensioners: int) -> dict[str, int]:
                 for i, b in zip(person_id[held].tolist(), balance[held].tolist(), strict=True)]
 
     with psycopg.connect(plain_url(url)) as connection:
-        copy_text(connection, "COPY persons (id, identity_number, name, sex, birth_date, "
+        copy_text(connection, "COPY persons (id, identity_number_sealed, identity_number_index, "
+                              "identity_number_masked, name, sex, birth_date, "
                               "hukou_region, residence_region, status, created_at) FROM STDIN",
                   people)
         copy_text(connection, "COPY pension_applications (id, person_id, scheme, channel, "

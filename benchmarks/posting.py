@@ -127,7 +127,13 @@ def seed(url: str, employers: int, months: int) -> Seed:
     from shebao.policy.billing import monthly_bill
     from shebao.policy.formulas.periods import parse_month
     from shebao.registry.identifiers import make_credit_code, make_resident_id
-    from shebao.registry.models import Employer, EmploymentSpell, Enrollment, Person
+    from shebao.registry.models import (
+        Employer,
+        EmploymentSpell,
+        Enrollment,
+        Person,
+        identity_columns,
+    )
     from shebao.registry.regions import counties_of, get_region
 
     started = time.perf_counter()
@@ -166,7 +172,7 @@ def seed(url: str, employers: int, months: int) -> Seed:
                    for i in range(employers)]
         person_ids = list(db.scalars(insert(Person).returning(
             Person.id, sort_by_parameter_order=True), [
-            {"identity_number": numbers[i], "name": f"职工{i}", "sex": "male",
+            {**identity_columns(numbers[i]), "name": f"职工{i}", "sex": "male",
              "birth_date": births[i],
              "hukou_region": region_of[i], "residence_region": region_of[i]}
             for i in range(employers)

@@ -20,6 +20,11 @@ from shebao.config import Settings
 from shebao.db.engine import get_engine
 from shebao.db.migrate import upgrade
 from shebao.db.models import Base
+from shebao.registry.sealed import KEY_ENV, new_key_text
+
+# The test session's data key (sealed personal data, registry/sealed.py): in the environment, so
+# servers the tests start as subprocesses hold the same one.
+os.environ.setdefault(KEY_ENV, new_key_text())
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get("SHEBAO_TEST_DATABASE_URL")

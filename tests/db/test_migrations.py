@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from shebao.db.engine import get_engine
 from shebao.db.migrate import alembic_config, current_revision, downgrade, upgrade
 from shebao.db.models import Base
+from shebao.registry.models import Person
 from tests.conftest import POSTGRES_URL, _backends
 
 
@@ -67,6 +68,12 @@ def test_rows_of_0001_survive_the_registry_migration(empty_url: str) -> None:
         ).one()
         assert tuple(row) == ("public_institution", None)
         assert connection.execute(text("SELECT employer_id FROM users")).scalar() == 1
+        # 0020 sealed the identity number it found in clear, and indexed it for lookups
+        stored = connection.execute(text(
+            "SELECT identity_number_sealed, identity_number_masked FROM persons")).one()
+        assert "11010519491231002X" not in stored[0] and stored[1] == "110105********002X"
+        assert connection.execute(select(Person.identity_number).where(
+            Person.identity_number == "11010519491231002X")).scalar() == "11010519491231002X"
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
     downgrade(empty_url, "0001")
@@ -88,7 +95,7 @@ def _check(url: str) -> None:
 
 def test_migrations_match_the_models_and_round_trip(empty_url: str) -> None:
     upgrade(empty_url)
-    assert current_revision(empty_url) == "0018"
+    assert current_revision(empty_url) == "0021"
     _check(empty_url)
     downgrade(empty_url, "0001")
     assert LEDGER_TABLES.isdisjoint(inspect(get_engine(empty_url)).get_table_names())

@@ -20,6 +20,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from shebao.auth import row_security
 from shebao.auth.models import User
 from shebao.auth.service import resolve_session
 from shebao.config import Settings
@@ -99,6 +100,7 @@ def optional_user(
         if found is None:
             raise HTTPException(401, "the token is unknown or has expired")
         audit_context(request)["actor_id"] = found.user.id
+        row_security.wall(db, found.user)
         return found.user
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -116,6 +118,7 @@ def optional_user(
         raise HTTPException(403, "missing or wrong X-CSRF-Token for a cookie session")
     request.state.csrf_token = found.csrf_token
     audit_context(request)["actor_id"] = found.user.id
+    row_security.wall(db, found.user)
     return found.user
 
 

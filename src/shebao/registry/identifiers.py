@@ -14,6 +14,8 @@ from typing import Any, Literal
 from shebao.errors import InputError
 from shebao.registry import regions
 
+RESIDENT_ID_LENGTH = 18
+
 # --- resident identity number -------------------------------------------------------------
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -82,7 +84,7 @@ def parse_resident_id(
         first17 = number[:6] + "19" + number[6:]
         number = first17 + _id_check_char(first17)
         upgraded = True
-    elif len(number) != 18:
+    elif len(number) != RESIDENT_ID_LENGTH:
         raise InputError(
             field,
             f"must be 18 characters, got {len(number)} (old 15-digit numbers are also accepted)",

@@ -19,9 +19,11 @@ from sqlalchemy import (
     String,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from shebao.db.base import Base, TimestampMixin, utcnow
+from shebao.registry.identifiers import mask_resident_id
+from shebao.registry.sealed import Sealed, SealedLookup, blind_index, seal
 
 PERSON_STATUSES = ("active", "deceased", "duplicate")
 EMPLOYER_CATEGORIES = (
@@ -42,22 +44,51 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+IDENTITY_COLUMN = "persons.identity_number"
+"""The name sealed identity numbers are bound to (registry/sealed.py)."""
+
+
 class Person(TimestampMixin, Base):
     __tablename__ = "persons"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    identity_number: Mapped[str] = mapped_column(String(18), unique=True)
+    # Sealed at rest (registry/sealed.py): found by its blind index, shown masked.
+    identity_number: Mapped[str] = mapped_column(
+        "identity_number_sealed",
+        SealedLookup(IDENTITY_COLUMN, 18, "identity_number_index",
+                     "identity_number_masked"),
+        key="identity_number",
+    )
+    identity_number_index: Mapped[str] = mapped_column(String(64), unique=True)
+    identity_number_masked: Mapped[str] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(64))
     sex: Mapped[str] = mapped_column(String(6))  # "male" | "female"
     birth_date: Mapped[date] = mapped_column(Date)
     hukou_region: Mapped[str] = mapped_column(String(6), index=True)
     # The county whose office keeps the record: staff scope is checked against it.
     residence_region: Mapped[str] = mapped_column(String(6), index=True)
-    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    phone: Mapped[str | None] = mapped_column(
+        "phone_sealed", Sealed("persons.phone", 20), key="phone", default=None)
     # active | deceased | duplicate (a clerk found it to be the same person as duplicate_of_id)
     status: Mapped[str] = mapped_column(String(12), default="active")
     death_date: Mapped[date | None] = mapped_column(Date, default=None)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), default=None)
+
+    @validates("identity_number")
+    def _index_identity_number(self, _key: str, number: str) -> str:
+        """Keep the blind index and the masked form in step with the number."""
+        self.identity_number_index = blind_index(number)
+        self.identity_number_masked = mask_resident_id(number)
+        return number
+
+
+def identity_columns(number: str, *, sealed: bool = False) -> dict[str, str]:
+    """A person's identity-number columns for writers that bypass the ORM's unit of work, by key:
+    the number (sealed by the column's type in an insert statement; `sealed=True` seals it
+    here, for COPY into identity_number_sealed), its blind index and its masked form."""
+    return {"identity_number": seal(number, IDENTITY_COLUMN) if sealed else number,
+            "identity_number_index": blind_index(number),
+            "identity_number_masked": mask_resident_id(number)}
 
 
 class Employer(TimestampMixin, Base):
@@ -177,8 +208,9 @@ class PersonChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     field: Mapped[str] = mapped_column(String(32))
-    old_value: Mapped[str | None] = mapped_column(String(128))
-    new_value: Mapped[str | None] = mapped_column(String(128))
+    # Sealed (registry/sealed.py): a change's values are personal data (names, phones).
+    old_value: Mapped[str | None] = mapped_column(Sealed("person_changes.old_value", 512))
+    new_value: Mapped[str | None] = mapped_column(Sealed("person_changes.new_value", 512))
     effective_date: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)

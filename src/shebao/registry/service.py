@@ -30,7 +30,11 @@ from shebao.auth.authz import (
 from shebao.auth.models import User
 from shebao.db.base import utcnow
 from shebao.errors import InputError
-from shebao.registry.identifiers import parse_credit_code, parse_resident_id
+from shebao.registry.identifiers import (
+    RESIDENT_ID_LENGTH,
+    parse_credit_code,
+    parse_resident_id,
+)
 from shebao.registry.industries import injury_class_of
 from shebao.registry.models import (
     DuplicateReview,
@@ -328,13 +332,17 @@ def person_as_of(db: Session, user: User, person_id: int, on: date) -> dict[str,
 
 
 def search_persons(db: Session, user: User, text: str | None) -> list[Person]:
-    """Persons within reach whose name starts with, or identity number ends with, `text`."""
+    """Persons within reach whose name starts with `text`, whose identity number is `text`
+    (a full number), or ends with it (the last 1 to 4 characters, the part the masked form
+    shows: the rest is sealed, registry/sealed.py)."""
     require(user, "person.read")
     query = scoped_persons(user).order_by(Person.id).limit(SEARCH_LIMIT)
+    text = (text or "").strip()
     if text:
-        query = query.where(
-            or_(Person.name.startswith(text), Person.identity_number.endswith(text.upper()))
-        )
+        number = (Person.identity_number == text if len(text) == RESIDENT_ID_LENGTH
+                  else Person.identity_number.endswith(text) if len(text) <= 4 else None)
+        query = query.where(Person.name.startswith(text) if number is None
+                            else or_(Person.name.startswith(text), number))
     return list(db.scalars(query))
 
 

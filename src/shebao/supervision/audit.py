@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,9 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
 
-from shebao.db.base import utcnow
+from shebao.db.base import Base, utcnow
 from shebao.errors import InputError
+from shebao.registry.sealed import Sealed, blind_index
 from shebao.supervision.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -43,8 +45,8 @@ HEAD_ID = 1
 NOT_AUDITED = frozenset({"audit_entries", "audit_head", "auth_sessions", "alembic_version"})
 """Tables whose rows are not traced: the trail itself, and sign-in sessions (their last-seen
 time changes on every request; sign-ins are security events for the access log)."""
-HASHED_COLUMNS = frozenset({"identity_number", "password_hash", "token_hash"})
-"""Columns traced as their SHA-256 only: the trail must not become a copy of personal data."""
+HASHED_COLUMNS = frozenset({"password_hash", "token_hash"})
+"""Columns traced as their SHA-256 only: secrets' hashes are not copied into the trail."""
 SOURCES = ("api", "web", "cli", "system")
 
 _entries = AuditEntry.__table__
@@ -100,9 +102,32 @@ def _digest(value: object) -> str:
     return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()
 
 
-def _values(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (_digest(v) if k in HASHED_COLUMNS and v is not None else v)
-            for k, v in row.items()}
+@cache
+def _sealed_columns(table: str) -> frozenset[str]:
+    """Keys of the table's columns sealed at rest (registry/sealed.py): traced as their blind
+    index only — the trail must not become a copy of personal data, and a plain hash of an
+    identity number could be reversed by trying every plausible number."""
+    found = Base.metadata.tables.get(table)
+    return frozenset() if found is None else frozenset(
+        column.key for column in found.columns if isinstance(column.type, Sealed))
+
+
+def _traced(sealed: frozenset[str], column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column in HASHED_COLUMNS:
+        return _digest(value)
+    if column in sealed:
+        return "hmac:" + blind_index(str(value))
+    if isinstance(value, Mapping):  # a statement's values, rows or parameters
+        return _values(value, sealed)
+    if isinstance(value, list):
+        return [_traced(sealed, column, item) for item in value]
+    return value
+
+
+def _values(row: Mapping[str, Any], sealed: frozenset[str]) -> dict[str, Any]:
+    return {k: _traced(sealed, k, v) for k, v in row.items()}
 
 
 def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
@@ -142,8 +167,8 @@ def record(db: Session, action: str, object_type: str, object_id: object = None,
     _pending(db).append(_Pending(
         transaction, action, object_type[:64],
         None if object_id is None else str(object_id)[:64],
-        None if before is None else canonical(_values(before)),
-        None if after is None else canonical(_values(after)),
+        None if before is None else canonical(_values(before, _sealed_columns(object_type))),
+        None if after is None else canonical(_values(after, _sealed_columns(object_type))),
         None if reason is None else reason[:500],
     ))
 
@@ -259,11 +284,11 @@ def _on_execute(execute_state: ORMExecuteState) -> None:
     if where:
         after["where"] = where
     if isinstance(parameters, list):
-        after["rows"] = [_values(row) for row in parameters]
+        after["rows"] = list(parameters)
     elif parameters:
-        after["parameters"] = _values(parameters)
+        after["parameters"] = dict(parameters)
     object_id = written.get("id") or where.get("id_1")
-    record(execute_state.session, action, name, object_id, after=_values(after))
+    record(execute_state.session, action, name, object_id, after=after)
 
 
 def _inside(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:

@@ -36,7 +36,13 @@ from shebao.db.engine import get_engine, transaction
 from shebao.ledger.models import LedgerEntry
 from shebao.policy.formulas.periods import format_month, parse_month
 from shebao.registry.identifiers import make_credit_code, make_resident_id
-from shebao.registry.models import Employer, Household, HouseholdMember, Person
+from shebao.registry.models import (
+    Employer,
+    Household,
+    HouseholdMember,
+    Person,
+    identity_columns,
+)
 from shebao.supervision import service
 from shebao.supervision.models import Alert, ExternalWage
 
@@ -157,7 +163,8 @@ class _Generator:
                          "sex": "male" if sequence % 2 else "female", "birth_date": birth,
                          "hukou_region": county, "residence_region": county, "status": "active",
                          "created_at": self.now})
-        ids = _insert(self.c, Person.__table__, rows)
+        ids = _insert(self.c, Person.__table__,
+                      [{**row, **identity_columns(row["identity_number"])} for row in rows])
         for row, pid in zip(rows, ids, strict=True):
             row["id"] = pid
             row["province"] = row["residence_region"][:2] + "0000"
