@@ -248,8 +248,9 @@ def _province_frame(i: int, province: ProvinceInputs, n: int, seed: int, as_of: 
     covers = b.survival_authentication_months(snapshot, province.code).values
     lapse = np.maximum(last_auth, award_month) + covers["period_months"] + covers["grace_months"]
     paid_through = np.minimum(as_of - 1, lapse - 1)
-    paid_through = np.where(died & ~paid_after, np.minimum(paid_through, death_month),
-                            paid_through)
+    paid_through = np.where(died, np.minimum(paid_through, death_month), paid_through)
+    # planted: paid to the as-of month, as if someone authenticated in the dead person's name
+    paid_through = np.where(paid_after, as_of - 1, paid_through)
 
     transfers = cfg["transfers"]
     moved = insured & migrant & (rng.random(n) < transfers["share"])

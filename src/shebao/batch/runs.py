@@ -1,0 +1,366 @@
+"""Batch runs over one province's partition: the policy formulas over every person at once.
+
+Each run is one function of (partition file, month, as-of month) that reads the columns it
+needs, checks them (a malformed row stops the run, naming file, row and reason), calls the same
+formulas the services call (policy/billing.monthly_bill, pension indexation, survival
+authentication, the supervision parameters), writes the partition's output rows and returns
+the partition's integer totals. Both engines (engines.py) call these functions; a run's
+summary is the sum of its partitions' totals, so the engine cannot change the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from shebao.errors import InputError
+from shebao.policy import Policy, PolicySnapshot
+from shebao.policy import bindings as b
+from shebao.policy.billing import monthly_bill
+from shebao.policy.formulas import pension
+from shebao.policy.formulas.contributions import ENTERPRISE_SIZES
+from shebao.policy.formulas.periods import format_month
+from shebao.registry.identifiers import mask_resident_id
+
+#: Months the checks accept: 1900-01 … 2100-12 as month numbers (year × 12 + month − 1).
+_FIRST_MONTH, _LAST_MONTH = 1900 * 12, 2100 * 12 + 11
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One run over one partition: where it reads, where it writes, for which month."""
+
+    path: str
+    out_dir: str
+    month: int
+    as_of: int
+
+    @property
+    def province(self) -> str:
+        return Path(self.path).parent.name.removeprefix("province=")
+
+    def output(self) -> Path:
+        return Path(self.out_dir) / f"province={self.province}" / "part-0.parquet"
+
+
+class PartitionError(Exception):
+    """A malformed row: raised inside a run, turned into an InputError by the engine."""
+
+    def __init__(self, path: str, row: int, column: str, reason: str) -> None:
+        super().__init__(path, row, column, reason)
+        self.path, self.row, self.column, self.reason = path, row, column, reason
+
+    def as_input_error(self) -> InputError:
+        return InputError(f"{self.path}: row {self.row}: {self.column}", self.reason)
+
+
+# -- reading and checking -------------------------------------------------------------------
+
+
+def _read(part: Partition, columns: list[str]) -> pl.DataFrame:
+    try:
+        return pl.read_parquet(part.path, columns=columns, hive_partitioning=False)
+    except (pl.exceptions.ColumnNotFoundError, pl.exceptions.SchemaError) as error:
+        raise PartitionError(part.path, 0, "columns", f"missing or mistyped: {error}") from None
+
+
+def _first(bad: pl.Series) -> int:
+    """The first bad row, counted from 1 as a person reading the file would."""
+    return int(bad.arg_true()[0]) + 1
+
+
+def _check(part: Partition, frame: pl.DataFrame, rules: dict[str, tuple[str, Any]]) -> None:
+    """Refuse the partition at the first row breaking a rule (column → (kind, bound))."""
+    for column, (kind, reason) in rules.items():
+        series = frame[column]
+        if kind == "identity":
+            bad = series.is_null() | (series.str.len_bytes() != 18)
+        elif kind == "not_negative":
+            bad = series.is_null() | (series < 0)
+        elif kind == "month":
+            bad = series.is_not_null() & ((series < _FIRST_MONTH) | (series > _LAST_MONTH))
+        else:  # "one_of"
+            bad = series.is_null() | ~series.is_in(list(reason))
+            reason = f"must be one of {', '.join(reason)}"
+        if bad.any():
+            raise PartitionError(part.path, _first(bad), column, str(reason))
+
+
+def _write(part: Partition, frame: pl.DataFrame) -> None:
+    target = part.output()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(target, statistics=False)
+
+
+def _snapshot(part: Partition) -> PolicySnapshot:
+    return Policy.at(b.month_start(part.month), part.province)
+
+
+# -- contributions --------------------------------------------------------------------------
+
+CONTRIBUTION_COLUMNS = ["person_id", "identity", "insured_employee", "flexible",
+                        "declared_wage_fen", "enterprise_size", "injury_class", "public_body",
+                        "death_month"]
+
+
+def _groups(*keys: NDArray[Any]) -> list[tuple[tuple[Any, ...], NDArray[np.int64]]]:
+    """Rows grouped by the combination of `keys` (each group: its key values and row indices)."""
+    if not len(keys[0]):
+        return []
+    codes = [np.unique(k, return_inverse=True) for k in keys]
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for values, inverse in codes:
+        combined = combined * len(values) + inverse
+    order = np.argsort(combined, kind="stable")
+    cut = np.flatnonzero(np.diff(combined[order])) + 1
+    out = []
+    for rows in np.split(order, cut):
+        first = rows[0]
+        out.append((tuple(values[inverse[first]] for values, inverse in codes), rows))
+    return out
+
+
+def bill_partition(part: Partition) -> dict[str, Any]:
+    """The month's contribution bill of every contributing person of the partition, through
+    policy.billing.monthly_bill, one call per (flexible, injury class, enterprise size, public
+    body) group: per person the base and the totals by payer and destination."""
+    frame = _read(part, CONTRIBUTION_COLUMNS)
+    _check(part, frame, {"identity": ("identity", "must be 18 characters"),
+                         "declared_wage_fen": ("not_negative", "wage cannot be negative"),
+                         "death_month": ("month", "not a month 1900-01…2100-12"),
+                         "enterprise_size": ("one_of", ENTERPRISE_SIZES)})
+    month = part.month
+    alive = frame["death_month"].is_null() | (frame["death_month"] >= month)
+    frame = frame.filter(pl.col("insured_employee") & alive)
+    n = frame.height
+    snapshot = _snapshot(part)
+    try:
+        average_wage, _ = b.previous_year_average_wage(snapshot, month // 12, part.province)
+    except InputError as error:
+        # No published average wage for the province: not billed, and said so (no guess).
+        _write(part, _bill_frame(frame, *(np.zeros(n, np.int64),) * 5))
+        return {"persons": 0, "skipped": {part.province: {"persons": n, "reason": error.reason}}}
+    columns = {k: np.zeros(n, dtype=np.int64) for k in
+               ("base", "employer", "employee", "pool", "account")}
+    by_scheme: dict[str, int] = {}
+    wages = frame["declared_wage_fen"].to_numpy()
+    for (flexible, injury_class, size, public), rows in _groups(
+            frame["flexible"].to_numpy(), frame["injury_class"].to_numpy(),
+            frame["enterprise_size"].to_numpy(), frame["public_body"].to_numpy()):
+        bill = monthly_bill(snapshot, month, part.province, wages[rows], flexible=bool(flexible),
+                            injury_class=int(injury_class), enterprise_size=str(size),
+                            public_body=bool(public), average_wage_fen=average_wage)
+        columns["base"][rows] = bill.base_fen
+        # A flexible worker pays both shares as "person": counted with the employee side.
+        columns["employer"][rows] = bill.total("employer")
+        columns["employee"][rows] = bill.total("employee", "person")
+        for line in bill.lines:
+            target = "pool" if line.destination == "pooled_fund" else "account"
+            columns[target][rows] += line.amount_fen
+            by_scheme[line.scheme] = by_scheme.get(line.scheme, 0) + int(line.amount_fen.sum())
+    _write(part, _bill_frame(frame, *columns.values()))
+    totals = {k: int(v.sum()) for k, v in columns.items()}
+    return {"persons": n, "base_fen": totals["base"], "employer_fen": totals["employer"],
+            "employee_fen": totals["employee"], "pooled_fund_fen": totals["pool"],
+            "individual_account_fen": totals["account"],
+            "total_fen": totals["employer"] + totals["employee"],
+            "by_scheme_fen": by_scheme,
+            "by_province": {part.province: {"persons": n, "total_fen": totals["pool"]
+                                            + totals["account"]}}}
+
+
+def _bill_frame(frame: pl.DataFrame, base: NDArray[np.int64], employer: NDArray[np.int64],
+                employee: NDArray[np.int64], pool: NDArray[np.int64],
+                account: NDArray[np.int64]) -> pl.DataFrame:
+    return pl.DataFrame({"person_id": frame["person_id"], "base_fen": base,
+                         "employer_fen": employer, "employee_fen": employee,
+                         "pooled_fund_fen": pool, "individual_account_fen": account})
+
+
+# -- pensions: payroll with indexation, authentication due list ----------------------------
+
+PENSION_COLUMNS = ["person_id", "identity", "birth_month", "pension_scheme", "pension_fen",
+                   "contribution_months", "award_month", "last_auth_month", "death_month"]
+
+
+def _pensioners(part: Partition) -> pl.DataFrame:
+    frame = _read(part, PENSION_COLUMNS)
+    _check(part, frame, {"identity": ("identity", "must be 18 characters"),
+                         "pension_fen": ("not_negative", "pension cannot be negative"),
+                         "birth_month": ("month", "not a month 1900-01…2100-12"),
+                         "award_month": ("month", "not a month 1900-01…2100-12"),
+                         "last_auth_month": ("month", "not a month 1900-01…2100-12"),
+                         "death_month": ("month", "not a month 1900-01…2100-12")})
+    return frame.filter(pl.col("pension_scheme").is_not_null()
+                        & (pl.col("award_month") <= part.month))
+
+
+def _authentication_lapses(part: Partition, frame: pl.DataFrame) -> NDArray[np.int64]:
+    """The month each pensioner's authentication no longer covers (the payroll's rule)."""
+    covers = b.survival_authentication_months(_snapshot(part), part.province).values
+    last = np.maximum(frame["last_auth_month"].to_numpy(), frame["award_month"].to_numpy())
+    return last + int(covers["period_months"]) + int(covers["grace_months"])
+
+
+def payroll_partition(part: Partition) -> dict[str, Any]:
+    """The month's pension payroll: each later year's indexation applied to employee pensions
+    (the population's amounts are those of its as-of month), then paid where the pensioner is
+    alive and authenticated, suspended where the authentication lapsed, stopped after death."""
+    frame = _pensioners(part)
+    amount = frame["pension_fen"].to_numpy().copy()
+    employee = (frame["pension_scheme"] == "employee").to_numpy()
+    award_year = frame["award_month"].to_numpy() // 12
+    months = frame["contribution_months"].to_numpy()
+    increase = np.zeros(frame.height, dtype=np.int64)
+    for year in range(part.as_of // 12 + 1, part.month // 12 + 1):
+        snapshot = Policy.at(dt.date(year, 1, 1), part.province)
+        due = employee & (award_year < year)
+        step = pension.indexation_increase(
+            amount[due], months[due], year - frame["birth_month"].to_numpy()[due] // 12,
+            **b.indexation_arguments(snapshot, part.province).values)["increase"]
+        amount[due] += step
+        increase[due] += step
+    stopped = (frame["death_month"] < part.month).fill_null(False).to_numpy()
+    suspended = ~stopped & (part.month >= _authentication_lapses(part, frame))
+    paid = ~stopped & ~suspended
+    status = np.where(stopped, "stopped", np.where(suspended, "suspended", "paid"))
+    _write(part, pl.DataFrame({"person_id": frame["person_id"], "scheme": frame["pension_scheme"],
+                               "status": status, "amount_fen": np.where(paid, amount, 0),
+                               "indexation_fen": increase}))
+    by_scheme: dict[str, dict[str, int]] = {}
+    for scheme in ("employee", "resident"):
+        mine = (frame["pension_scheme"] == scheme).to_numpy()
+        by_scheme[scheme] = {"paid": int((paid & mine).sum()),
+                             "paid_fen": int(amount[paid & mine].sum())}
+    return {"pensioners": frame.height, "paid": int(paid.sum()),
+            "paid_fen": int(amount[paid].sum()), "suspended": int(suspended.sum()),
+            "suspended_fen": int(amount[suspended].sum()), "stopped": int(stopped.sum()),
+            "indexation_fen": int(increase[paid].sum()), "by_scheme": by_scheme,
+            "by_province": {part.province: {"paid": int(paid.sum()),
+                                            "paid_fen": int(amount[paid].sum())}}}
+
+
+def authentication_partition(part: Partition) -> dict[str, Any]:
+    """Living pensioners whose survival authentication lapses by the end of the month (due)
+    or has lapsed before it (suspended backlog), identity numbers masked."""
+    frame = _pensioners(part)
+    death = frame["death_month"]
+    alive = (death.is_null() | (death >= part.month)).to_numpy()
+    lapses = _authentication_lapses(part, frame)
+    listed = alive & (lapses <= part.month)
+    lapsed = listed & (lapses < part.month)
+    out = pl.DataFrame({
+        "person_id": frame["person_id"].filter(listed),
+        "identity": [mask_resident_id(x) for x in frame["identity"].filter(listed).to_list()],
+        "lapse_month": [format_month(m) for m in lapses[listed].tolist()],
+        "status": np.where(lapsed[listed], "lapsed", "due"),
+        "months_overdue": (part.month - lapses[listed]).astype(np.int32),
+    })
+    _write(part, out)
+    return {"pensioners": int(alive.sum()), "listed": int(listed.sum()),
+            "due": int((listed & ~lapsed).sum()), "lapsed": int(lapsed.sum()),
+            "by_province": {part.province: {"due": int((listed & ~lapsed).sum()),
+                                            "lapsed": int(lapsed.sum())}}}
+
+
+# -- supervision rules that run on a partition ----------------------------------------------
+
+FRAUD_COLUMNS = [*CONTRIBUTION_COLUMNS, "tax_wage_fen", "pension_scheme", "pension_fen",
+                 "paid_through_month", "planted"]
+
+
+def fraud_partition(part: Partition) -> dict[str, Any]:
+    """Two supervision rules that need only a person's own row (supervision/rules.py runs
+    them on the database): under-declaration (tax-record wage above declared × the
+    parameter; at stake: the bill on the tax wage minus the bill on the declared wage, both
+    through monthly_bill) and pension after death (months paid after the month of death ×
+    the pension). The others compare rows across tables and stay in the database.
+
+    The generator's planted irregularities are the ground truth: each rule's findings are
+    counted against them (planted, found among them)."""
+    frame = _read(part, FRAUD_COLUMNS)
+    _check(part, frame, {"identity": ("identity", "must be 18 characters"),
+                         "declared_wage_fen": ("not_negative", "wage cannot be negative"),
+                         "death_month": ("month", "not a month 1900-01…2100-12"),
+                         "paid_through_month": ("month", "not a month 1900-01…2100-12"),
+                         "enterprise_size": ("one_of", ENTERPRISE_SIZES)})
+    snapshot = _snapshot(part)
+    ratio = float(snapshot.value("supervision.under_declaration_ratio"))
+    employees = frame.filter(pl.col("insured_employee") & ~pl.col("flexible")
+                             & pl.col("tax_wage_fen").is_not_null()
+                             & (pl.col("tax_wage_fen") > pl.col("declared_wage_fen") * ratio))
+    at_stake = np.zeros(employees.height, dtype=np.int64)
+    declared = employees["declared_wage_fen"].to_numpy()
+    taxed = employees["tax_wage_fen"].to_numpy()
+    try:
+        average_wage, _ = b.previous_year_average_wage(snapshot, part.month // 12, part.province)
+    except InputError:
+        average_wage = None  # no average wage: findings kept, their amount unknown (0)
+    if average_wage is not None:
+        for (size, injury_class, public), rows in _groups(
+                employees["enterprise_size"].to_numpy(), employees["injury_class"].to_numpy(),
+                employees["public_body"].to_numpy()):
+            args = {"injury_class": int(injury_class), "enterprise_size": str(size),
+                    "public_body": bool(public), "average_wage_fen": average_wage}
+            owed = monthly_bill(snapshot, part.month, part.province, taxed[rows], **args)
+            billed = monthly_bill(snapshot, part.month, part.province, declared[rows], **args)
+            at_stake[rows] = owed.total() - billed.total()
+    dead = frame.filter(pl.col("pension_scheme").is_not_null() & pl.col("death_month").is_not_null()
+                        & (pl.col("paid_through_month") > pl.col("death_month")))
+    after = (dead["paid_through_month"] - dead["death_month"]).to_numpy().astype(np.int64)
+    schema = {"rule": pl.String, "person_id": pl.Int64, "amount_fen": pl.Int64}
+    findings = pl.concat([
+        pl.DataFrame({"rule": ["under_declaration"] * employees.height,
+                      "person_id": employees["person_id"], "amount_fen": at_stake}, schema),
+        pl.DataFrame({"rule": ["pension_after_death"] * dead.height,
+                      "person_id": dead["person_id"],
+                      "amount_fen": after * dead["pension_fen"].to_numpy()}, schema),
+    ])
+    _write(part, findings)
+    by_rule = {}
+    for rule, found in (("under_declaration", employees), ("pension_after_death", dead)):
+        rows = findings.filter(pl.col("rule") == rule)
+        by_rule[rule] = {"findings": found.height, "amount_fen": int(rows["amount_fen"].sum()),
+                         "planted": int((frame["planted"] == rule).sum()),
+                         "planted_found": int((found["planted"] == rule).sum())}
+    return {"findings": findings.height, "by_rule": by_rule,
+            "by_province": {part.province: {"findings": findings.height}}}
+
+
+RUNS: dict[str, Callable[[Partition], dict[str, Any]]] = {
+    "contributions": bill_partition,
+    "payroll": payroll_partition,
+    "authentication": authentication_partition,
+    "fraud": fraud_partition,
+}
+
+
+def run_partition(run: str, part: Partition) -> dict[str, Any]:
+    """Run `run` over one partition; a malformed row comes back as {"error": …}, not raised,
+    so it crosses a Dask worker boundary as plain data."""
+    try:
+        return RUNS[run](part)
+    except PartitionError as error:
+        return {"error": {"path": error.path, "row": error.row, "column": error.column,
+                          "reason": error.reason}}
+
+
+def add(total: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """Sum two partitions' totals: integers add, nested dicts add key by key, text (a reason)
+    is kept."""
+    out = dict(total)
+    for key, value in part.items():
+        if isinstance(value, dict):
+            out[key] = add(out.get(key, {}), value)
+        elif isinstance(value, str):
+            out[key] = value
+        else:
+            out[key] = out.get(key, 0) + value
+    return out
