@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from shebao.batch import engines, population
+from shebao.batch import engines
 from shebao.cli import app
 from shebao.errors import InputError
 from shebao.policy import Policy
