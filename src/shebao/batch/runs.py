@@ -57,9 +57,6 @@ class PartitionError(Exception):
         super().__init__(path, row, column, reason)
         self.path, self.row, self.column, self.reason = path, row, column, reason
 
-    def as_input_error(self) -> InputError:
-        return InputError(f"{self.path}: row {self.row}: {self.column}", self.reason)
-
 
 # -- reading and checking -------------------------------------------------------------------
 
@@ -71,32 +68,34 @@ def _read(part: Partition, columns: list[str]) -> pl.DataFrame:
         raise PartitionError(part.path, 0, "columns", f"missing or mistyped: {error}") from None
 
 
-def _first(bad: pl.Series) -> int:
-    """The first bad row, counted from 1 as a person reading the file would."""
-    return int(bad.arg_true()[0]) + 1
+def _bad(column: str, kind: str, allowed: Any) -> pl.Expr:
+    """True on the rows where `column` breaks its rule."""
+    col = pl.col(column)
+    if kind == "identity":
+        return col.is_null() | (col.str.len_bytes() != 18)
+    if kind == "not_negative":
+        return col.is_null() | (col < 0)
+    if kind == "month":
+        return col.is_not_null() & ((col < _FIRST_MONTH) | (col > _LAST_MONTH))
+    return col.is_null() | ~col.is_in(list(allowed))  # "one_of"
 
 
 def _check(part: Partition, frame: pl.DataFrame, rules: dict[str, tuple[str, Any]]) -> None:
-    """Refuse the partition at the first row breaking a rule (column → (kind, bound))."""
-    for column, (kind, reason) in rules.items():
-        series = frame[column]
-        if kind == "identity":
-            bad = series.is_null() | (series.str.len_bytes() != 18)
-        elif kind == "not_negative":
-            bad = series.is_null() | (series < 0)
-        elif kind == "month":
-            bad = series.is_not_null() & ((series < _FIRST_MONTH) | (series > _LAST_MONTH))
-        else:  # "one_of"
-            bad = series.is_null() | ~series.is_in(list(reason))
-            reason = f"must be one of {', '.join(reason)}"
-        if bad.any():
-            raise PartitionError(part.path, _first(bad), column, str(reason))
+    """Refuse the partition at the first row breaking a rule (column → (kind, reason or the
+    allowed values)). One query answers every rule; only a refused partition looks further."""
+    found = frame.select(**{c: _bad(c, kind, arg).any() for c, (kind, arg) in rules.items()})
+    for column, bad in found.row(0, named=True).items():
+        if bad:
+            kind, arg = rules[column]
+            row = frame.select(_bad(column, kind, arg).arg_true().first()).item()
+            reason = f"must be one of {', '.join(arg)}" if kind == "one_of" else arg
+            raise PartitionError(part.path, int(row) + 1, column, reason)
 
 
 def _write(part: Partition, frame: pl.DataFrame) -> None:
     target = part.output()
     target.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_parquet(target, statistics=False)
+    frame.write_parquet(target, compression="lz4", statistics=False)
 
 
 def _snapshot(part: Partition) -> PolicySnapshot:
@@ -110,21 +109,28 @@ CONTRIBUTION_COLUMNS = ["person_id", "identity", "insured_employee", "flexible",
                         "death_month"]
 
 
-def _groups(*keys: NDArray[Any]) -> list[tuple[tuple[Any, ...], NDArray[np.int64]]]:
-    """Rows grouped by the combination of `keys` (each group: its key values and row indices)."""
-    if not len(keys[0]):
-        return []
-    codes = [np.unique(k, return_inverse=True) for k in keys]
-    combined = np.zeros(len(keys[0]), dtype=np.int64)
-    for values, inverse in codes:
-        combined = combined * len(values) + inverse
-    order = np.argsort(combined, kind="stable")
-    cut = np.flatnonzero(np.diff(combined[order])) + 1
-    out = []
-    for rows in np.split(order, cut):
-        first = rows[0]
-        out.append((tuple(values[inverse[first]] for values, inverse in codes), rows))
-    return out
+# The bill's scalar arguments; a size is sorted by its position (an Enum), not as text.
+_GROUP_COLUMNS = [pl.col("flexible"), pl.col("injury_class"),
+                  pl.col("enterprise_size").cast(pl.Enum(ENTERPRISE_SIZES)), pl.col("public_body")]
+
+
+def _groups(frame: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, list[tuple[Any, slice]]]:
+    """`frame` sorted by `keys`, and each key combination's values with its slice of rows:
+    a formula taking scalar arguments is then called once a group, over a contiguous view.
+    The keys (small non-negative integers, booleans, enums) are packed into one integer, so
+    the sort is a single-column one."""
+    physical = [pl.col(k).to_physical().cast(pl.Int64) for k in keys]
+    packed: pl.Expr = pl.lit(0, pl.Int64)
+    for column, top in zip(physical, frame.select(physical).max().row(0), strict=True):
+        packed = packed * ((top or 0) + 1) + column
+    ordered = frame.with_columns(packed.alias("_group")).sort("_group")
+    groups = ordered.group_by("_group", maintain_order=True).agg(
+        *(pl.col(k).first() for k in keys), pl.len())
+    out, start = [], 0
+    for _, *values, length in groups.iter_rows():
+        out.append((tuple(values), slice(start, start + length)))
+        start += length
+    return ordered.drop("_group"), out
 
 
 def bill_partition(part: Partition) -> dict[str, Any]:
@@ -137,8 +143,11 @@ def bill_partition(part: Partition) -> dict[str, Any]:
                          "death_month": ("month", "not a month 1900-01…2100-12"),
                          "enterprise_size": ("one_of", ENTERPRISE_SIZES)})
     month = part.month
-    alive = frame["death_month"].is_null() | (frame["death_month"] >= month)
-    frame = frame.filter(pl.col("insured_employee") & alive)
+    frame = frame.filter(pl.col("insured_employee") & (pl.col("death_month").is_null()
+                                                       | (pl.col("death_month") >= month))
+                         ).select("person_id", "declared_wage_fen", *_GROUP_COLUMNS)
+    frame, groups = _groups(frame, ["flexible", "injury_class", "enterprise_size",
+                                    "public_body"])
     n = frame.height
     snapshot = _snapshot(part)
     try:
@@ -151,9 +160,7 @@ def bill_partition(part: Partition) -> dict[str, Any]:
                ("base", "employer", "employee", "pool", "account")}
     by_scheme: dict[str, int] = {}
     wages = frame["declared_wage_fen"].to_numpy()
-    for (flexible, injury_class, size, public), rows in _groups(
-            frame["flexible"].to_numpy(), frame["injury_class"].to_numpy(),
-            frame["enterprise_size"].to_numpy(), frame["public_body"].to_numpy()):
+    for (flexible, injury_class, size, public), rows in groups:
         bill = monthly_bill(snapshot, month, part.province, wages[rows], flexible=bool(flexible),
                             injury_class=int(injury_class), enterprise_size=str(size),
                             public_body=bool(public), average_wage_fen=average_wage)
@@ -296,6 +303,9 @@ def fraud_partition(part: Partition) -> dict[str, Any]:
     employees = frame.filter(pl.col("insured_employee") & ~pl.col("flexible")
                              & pl.col("tax_wage_fen").is_not_null()
                              & (pl.col("tax_wage_fen") > pl.col("declared_wage_fen") * ratio))
+    employees = employees.select("person_id", "declared_wage_fen", "tax_wage_fen", "planted",
+                                 *_GROUP_COLUMNS[1:])
+    employees, groups = _groups(employees, ["enterprise_size", "injury_class", "public_body"])
     at_stake = np.zeros(employees.height, dtype=np.int64)
     declared = employees["declared_wage_fen"].to_numpy()
     taxed = employees["tax_wage_fen"].to_numpy()
@@ -304,9 +314,7 @@ def fraud_partition(part: Partition) -> dict[str, Any]:
     except InputError:
         average_wage = None  # no average wage: findings kept, their amount unknown (0)
     if average_wage is not None:
-        for (size, injury_class, public), rows in _groups(
-                employees["enterprise_size"].to_numpy(), employees["injury_class"].to_numpy(),
-                employees["public_body"].to_numpy()):
+        for (size, injury_class, public), rows in groups:
             args = {"injury_class": int(injury_class), "enterprise_size": str(size),
                     "public_body": bool(public), "average_wage_fen": average_wage}
             owed = monthly_bill(snapshot, part.month, part.province, taxed[rows], **args)
@@ -349,6 +357,9 @@ def run_partition(run: str, part: Partition) -> dict[str, Any]:
         return RUNS[run](part)
     except PartitionError as error:
         return {"error": {"path": error.path, "row": error.row, "column": error.column,
+                          "reason": error.reason}}
+    except InputError as error:  # a value a formula refused (e.g. an unknown injury class)
+        return {"error": {"path": part.path, "row": "?", "column": error.field,
                           "reason": error.reason}}
 
 
