@@ -133,62 +133,82 @@ def _groups(frame: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, list[tu
     return ordered.drop("_group"), out
 
 
-def bill_partition(part: Partition) -> dict[str, Any]:
-    """The month's contribution bill of every contributing person of the partition, through
+@dataclass(frozen=True)
+class Billed:
+    """Contributing persons in billing order, with their bill's amounts (fen, one a person)."""
+
+    frame: pl.DataFrame
+    amounts: dict[str, NDArray[np.int64]]  # base, employer, employee, pool, account
+    by_scheme: dict[str, int]
+
+
+def bill(frame: pl.DataFrame, snapshot: PolicySnapshot, month: int, province: str,
+         average_wage_fen: int) -> Billed:
+    """Bill `frame`'s persons (person_id, declared_wage_fen and the group columns) through
     policy.billing.monthly_bill, one call per (flexible, injury class, enterprise size, public
-    body) group: per person the base and the totals by payer and destination."""
+    body) group. A flexible worker pays both shares as "person": counted as the employee's."""
+    frame, groups = _groups(frame.select("person_id", "declared_wage_fen", *_GROUP_COLUMNS),
+                            ["flexible", "injury_class", "enterprise_size", "public_body"])
+    amounts = {k: np.zeros(frame.height, dtype=np.int64)
+               for k in ("base", "employer", "employee", "pool", "account")}
+    by_scheme: dict[str, int] = {}
+    wages = frame["declared_wage_fen"].to_numpy()
+    for (flexible, injury_class, size, public), rows in groups:
+        billed = monthly_bill(snapshot, month, province, wages[rows], flexible=bool(flexible),
+                              injury_class=int(injury_class), enterprise_size=str(size),
+                              public_body=bool(public), average_wage_fen=average_wage_fen)
+        amounts["base"][rows] = billed.base_fen
+        amounts["employer"][rows] = billed.total("employer")
+        amounts["employee"][rows] = billed.total("employee", "person")
+        for line in billed.lines:
+            target = "pool" if line.destination == "pooled_fund" else "account"
+            amounts[target][rows] += line.amount_fen
+            by_scheme[line.scheme] = by_scheme.get(line.scheme, 0) + int(line.amount_fen.sum())
+    return Billed(frame, amounts, by_scheme)
+
+
+def contributing(frame: pl.DataFrame, month: int) -> pl.DataFrame:
+    """The persons a month's bill covers: in the employee schemes and alive in the month."""
+    return frame.filter(pl.col("insured_employee") & (pl.col("death_month").is_null()
+                                                      | (pl.col("death_month") >= month)))
+
+
+def bill_partition(part: Partition) -> dict[str, Any]:
+    """The month's contribution bill of every contributing person of the partition: per
+    person the base and the totals by payer and destination (see `bill`)."""
     frame = _read(part, CONTRIBUTION_COLUMNS)
     _check(part, frame, {"identity": ("identity", "must be 18 characters"),
                          "declared_wage_fen": ("not_negative", "wage cannot be negative"),
                          "death_month": ("month", "not a month 1900-01…2100-12"),
                          "enterprise_size": ("one_of", ENTERPRISE_SIZES)})
-    month = part.month
-    frame = frame.filter(pl.col("insured_employee") & (pl.col("death_month").is_null()
-                                                       | (pl.col("death_month") >= month))
-                         ).select("person_id", "declared_wage_fen", *_GROUP_COLUMNS)
-    frame, groups = _groups(frame, ["flexible", "injury_class", "enterprise_size",
-                                    "public_body"])
+    frame = contributing(frame, part.month)
     n = frame.height
     snapshot = _snapshot(part)
     try:
-        average_wage, _ = b.previous_year_average_wage(snapshot, month // 12, part.province)
+        average_wage, _ = b.previous_year_average_wage(snapshot, part.month // 12, part.province)
     except InputError as error:
         # No published average wage for the province: not billed, and said so (no guess).
-        _write(part, _bill_frame(frame, *(np.zeros(n, np.int64),) * 5))
+        zero = np.zeros(n, np.int64)
+        _write(part, _bill_frame(frame, dict.fromkeys(("base", "employer", "employee", "pool",
+                                                       "account"), zero)))
         return {"persons": 0, "skipped": {part.province: {"persons": n, "reason": error.reason}}}
-    columns = {k: np.zeros(n, dtype=np.int64) for k in
-               ("base", "employer", "employee", "pool", "account")}
-    by_scheme: dict[str, int] = {}
-    wages = frame["declared_wage_fen"].to_numpy()
-    for (flexible, injury_class, size, public), rows in groups:
-        bill = monthly_bill(snapshot, month, part.province, wages[rows], flexible=bool(flexible),
-                            injury_class=int(injury_class), enterprise_size=str(size),
-                            public_body=bool(public), average_wage_fen=average_wage)
-        columns["base"][rows] = bill.base_fen
-        # A flexible worker pays both shares as "person": counted with the employee side.
-        columns["employer"][rows] = bill.total("employer")
-        columns["employee"][rows] = bill.total("employee", "person")
-        for line in bill.lines:
-            target = "pool" if line.destination == "pooled_fund" else "account"
-            columns[target][rows] += line.amount_fen
-            by_scheme[line.scheme] = by_scheme.get(line.scheme, 0) + int(line.amount_fen.sum())
-    _write(part, _bill_frame(frame, *columns.values()))
-    totals = {k: int(v.sum()) for k, v in columns.items()}
+    billed = bill(frame, snapshot, part.month, part.province, average_wage)
+    _write(part, _bill_frame(billed.frame, billed.amounts))
+    totals = {k: int(v.sum()) for k, v in billed.amounts.items()}
     return {"persons": n, "base_fen": totals["base"], "employer_fen": totals["employer"],
             "employee_fen": totals["employee"], "pooled_fund_fen": totals["pool"],
             "individual_account_fen": totals["account"],
             "total_fen": totals["employer"] + totals["employee"],
-            "by_scheme_fen": by_scheme,
+            "by_scheme_fen": billed.by_scheme,
             "by_province": {part.province: {"persons": n, "total_fen": totals["pool"]
                                             + totals["account"]}}}
 
 
-def _bill_frame(frame: pl.DataFrame, base: NDArray[np.int64], employer: NDArray[np.int64],
-                employee: NDArray[np.int64], pool: NDArray[np.int64],
-                account: NDArray[np.int64]) -> pl.DataFrame:
-    return pl.DataFrame({"person_id": frame["person_id"], "base_fen": base,
-                         "employer_fen": employer, "employee_fen": employee,
-                         "pooled_fund_fen": pool, "individual_account_fen": account})
+def _bill_frame(frame: pl.DataFrame, amounts: dict[str, NDArray[np.int64]]) -> pl.DataFrame:
+    return pl.DataFrame({"person_id": frame["person_id"], "base_fen": amounts["base"],
+                         "employer_fen": amounts["employer"], "employee_fen": amounts["employee"],
+                         "pooled_fund_fen": amounts["pool"],
+                         "individual_account_fen": amounts["account"]})
 
 
 # -- pensions: payroll with indexation, authentication due list ----------------------------
@@ -209,7 +229,7 @@ def _pensioners(part: Partition) -> pl.DataFrame:
                         & (pl.col("award_month") <= part.month))
 
 
-def _authentication_lapses(part: Partition, frame: pl.DataFrame) -> NDArray[np.int64]:
+def authentication_lapses(part: Partition, frame: pl.DataFrame) -> NDArray[np.int64]:
     """The month each pensioner's authentication no longer covers (the payroll's rule)."""
     covers = b.survival_authentication_months(_snapshot(part), part.province).values
     last = np.maximum(frame["last_auth_month"].to_numpy(), frame["award_month"].to_numpy())
@@ -235,7 +255,7 @@ def payroll_partition(part: Partition) -> dict[str, Any]:
         amount[due] += step
         increase[due] += step
     stopped = (frame["death_month"] < part.month).fill_null(False).to_numpy()
-    suspended = ~stopped & (part.month >= _authentication_lapses(part, frame))
+    suspended = ~stopped & (part.month >= authentication_lapses(part, frame))
     paid = ~stopped & ~suspended
     status = np.where(stopped, "stopped", np.where(suspended, "suspended", "paid"))
     _write(part, pl.DataFrame({"person_id": frame["person_id"], "scheme": frame["pension_scheme"],
@@ -260,7 +280,7 @@ def authentication_partition(part: Partition) -> dict[str, Any]:
     frame = _pensioners(part)
     death = frame["death_month"]
     alive = (death.is_null() | (death >= part.month)).to_numpy()
-    lapses = _authentication_lapses(part, frame)
+    lapses = authentication_lapses(part, frame)
     listed = alive & (lapses <= part.month)
     lapsed = listed & (lapses < part.month)
     out = pl.DataFrame({
