@@ -136,3 +136,20 @@ def test_refuses_bad_arguments(small_population: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="input"):
         engines.run("payroll", tmp_path, "2025-07", tmp_path / "o")
     assert np.all([not p.name.startswith(".") for p in tmp_path.iterdir()])
+
+
+def test_a_province_split_into_several_files_gives_the_same_summary(
+        small_population: Path, tmp_path: Path) -> None:
+    split = tmp_path / "split"
+    shutil.copytree(small_population, split)
+    folder = split / "persons" / "province=440000"
+    frame = pl.read_parquet(folder / "part-0.parquet")
+    (folder / "part-0.parquet").unlink()
+    half = frame.height // 2
+    frame[:half].write_parquet(folder / "part-0.parquet")
+    frame[half:].write_parquet(folder / "part-1.parquet")
+    whole = engines.run("contributions", small_population, "2025-07", tmp_path / "whole")
+    parts = engines.run("contributions", split, "2025-07", tmp_path / "parts")
+    assert parts.pop("partitions") == whole.pop("partitions") + 1
+    assert parts == whole
+    assert len(list((tmp_path / "parts" / "province=440000").glob("*.parquet"))) == 2

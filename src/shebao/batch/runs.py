@@ -47,7 +47,9 @@ class Partition:
         return Path(self.path).parent.name.removeprefix("province=")
 
     def output(self) -> Path:
-        return Path(self.out_dir) / f"province={self.province}" / "part-0.parquet"
+        """The output file beside its input's name: a province split into several files
+        (more, smaller tasks) gets as many outputs."""
+        return Path(self.out_dir) / f"province={self.province}" / Path(self.path).name
 
 
 class PartitionError(Exception):
