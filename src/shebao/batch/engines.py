@@ -1,7 +1,8 @@
 """Engines: where a run's partitions are computed. Both call runs.run_partition per partition.
 
-- local: in this process, partition after partition (Polars reads each file's columns with
-  its own threads; numpy computes).
+- local: in this process, partitions on a pool of threads (one a core by default): Polars
+  and numpy release the interpreter lock for their work on whole columns, so one partition's
+  reading overlaps another's arithmetic.
 - dask: one task a partition on a Dask distributed cluster, the one at --scheduler or a local
   cluster started for the run. Workers write their partition's output themselves, so the
   output folder must be one they all see.
@@ -16,8 +17,9 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import reduce
+from functools import partial, reduce
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,8 @@ ENGINES = ("local", "dask")
 
 
 def run(name: str, input_dir: str | Path, month: str, out: str | Path, *,
-        engine: str = "local", scheduler: str | None = None, workers: int = 2) -> dict[str, Any]:
+        engine: str = "local", scheduler: str | None = None, workers: int = 2,
+        threads: int | None = None) -> dict[str, Any]:
     """Run `name` over every partition of the population in `input_dir` for `month`; write the
     partitions' rows and summary.json under `out`; return the summary."""
     if name not in RUNS:
@@ -54,7 +57,8 @@ def run(name: str, input_dir: str | Path, month: str, out: str | Path, *,
     try:
         tasks = [Partition(str(f.resolve()), str(work.resolve()), number, as_of) for f in files]
         if engine == "local":
-            results = [run_partition(name, task) for task in tasks]
+            with ThreadPoolExecutor(max_workers=threads or os.cpu_count()) as pool:
+                results = list(pool.map(partial(run_partition, name), tasks))
         else:
             with _client(scheduler, workers) as client:
                 results = client.gather(client.map(run_partition, [name] * len(tasks), tasks,

@@ -116,23 +116,26 @@ _GROUP_COLUMNS = [pl.col("flexible"), pl.col("injury_class"),
                   pl.col("enterprise_size").cast(pl.Enum(ENTERPRISE_SIZES)), pl.col("public_body")]
 
 
-def _groups(frame: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, list[tuple[Any, slice]]]:
-    """`frame` sorted by `keys`, and each key combination's values with its slice of rows:
-    a formula taking scalar arguments is then called once a group, over a contiguous view.
-    The keys (small non-negative integers, booleans, enums) are packed into one integer, so
-    the sort is a single-column one."""
-    physical = [pl.col(k).to_physical().cast(pl.Int64) for k in keys]
-    packed: pl.Expr = pl.lit(0, pl.Int64)
-    for column, top in zip(physical, frame.select(physical).max().row(0), strict=True):
-        packed = packed * ((top or 0) + 1) + column
-    ordered = frame.with_columns(packed.alias("_group")).sort("_group")
-    groups = ordered.group_by("_group", maintain_order=True).agg(
-        *(pl.col(k).first() for k in keys), pl.len())
-    out, start = [], 0
-    for _, *values, length in groups.iter_rows():
-        out.append((tuple(values), slice(start, start + length)))
+def _groups(frame: pl.DataFrame,
+            keys: list[str]) -> tuple[NDArray[np.intp], list[tuple[Any, slice]]]:
+    """The order that sorts `frame` by `keys`, and each key combination's values with its
+    slice of that order: a formula taking scalar arguments is then called once a group.
+    The keys (small non-negative integers, booleans, enums) are packed into one small
+    integer, so the sort is a radix sort and the groups are counted, not searched."""
+    packed = np.zeros(frame.height, dtype=np.int64)
+    for key in keys:
+        codes = frame[key].to_physical().to_numpy().astype(np.int64)
+        packed = packed * (int(codes.max(initial=0)) + 1) + codes
+    if packed.max(initial=0) < np.iinfo(np.int16).max:
+        packed = packed.astype(np.int16)
+    order = np.argsort(packed, kind="stable")
+    counts = np.bincount(packed)
+    groups, start = [], 0
+    for length in counts[counts > 0].tolist():
+        first = int(order[start])
+        groups.append((tuple(frame[key][first] for key in keys), slice(start, start + length)))
         start += length
-    return ordered.drop("_group"), out
+    return order, groups
 
 
 @dataclass(frozen=True)
@@ -149,12 +152,12 @@ def bill(frame: pl.DataFrame, snapshot: PolicySnapshot, month: int, province: st
     """Bill `frame`'s persons (person_id, declared_wage_fen and the group columns) through
     policy.billing.monthly_bill, one call per (flexible, injury class, enterprise size, public
     body) group. A flexible worker pays both shares as "person": counted as the employee's."""
-    frame, groups = _groups(frame.select("person_id", "declared_wage_fen", *_GROUP_COLUMNS),
+    order, groups = _groups(frame.select(*_GROUP_COLUMNS),
                             ["flexible", "injury_class", "enterprise_size", "public_body"])
     amounts = {k: np.zeros(frame.height, dtype=np.int64)
                for k in ("base", "employer", "employee", "pool", "account")}
     by_scheme: dict[str, int] = {}
-    wages = frame["declared_wage_fen"].to_numpy()
+    wages = frame["declared_wage_fen"].to_numpy()[order]
     for (flexible, injury_class, size, public), rows in groups:
         billed = monthly_bill(snapshot, month, province, wages[rows], flexible=bool(flexible),
                               injury_class=int(injury_class), enterprise_size=str(size),
@@ -166,7 +169,7 @@ def bill(frame: pl.DataFrame, snapshot: PolicySnapshot, month: int, province: st
             target = "pool" if line.destination == "pooled_fund" else "account"
             amounts[target][rows] += line.amount_fen
             by_scheme[line.scheme] = by_scheme.get(line.scheme, 0) + int(line.amount_fen.sum())
-    return Billed(frame, amounts, by_scheme)
+    return Billed(frame.select(pl.col("person_id").gather(order)), amounts, by_scheme)
 
 
 def contributing(frame: pl.DataFrame, month: int) -> pl.DataFrame:
@@ -325,9 +328,9 @@ def fraud_partition(part: Partition) -> dict[str, Any]:
     employees = frame.filter(pl.col("insured_employee") & ~pl.col("flexible")
                              & pl.col("tax_wage_fen").is_not_null()
                              & (pl.col("tax_wage_fen") > pl.col("declared_wage_fen") * ratio))
-    employees = employees.select("person_id", "declared_wage_fen", "tax_wage_fen", "planted",
-                                 *_GROUP_COLUMNS[1:])
-    employees, groups = _groups(employees, ["enterprise_size", "injury_class", "public_body"])
+    order, groups = _groups(employees.select(*_GROUP_COLUMNS[1:]),
+                            ["injury_class", "enterprise_size", "public_body"])
+    employees = employees[order]
     at_stake = np.zeros(employees.height, dtype=np.int64)
     declared = employees["declared_wage_fen"].to_numpy()
     taxed = employees["tax_wage_fen"].to_numpy()
@@ -336,7 +339,7 @@ def fraud_partition(part: Partition) -> dict[str, Any]:
     except InputError:
         average_wage = None  # no average wage: findings kept, their amount unknown (0)
     if average_wage is not None:
-        for (size, injury_class, public), rows in groups:
+        for (injury_class, size, public), rows in groups:
             args = {"injury_class": int(injury_class), "enterprise_size": str(size),
                     "public_body": bool(public), "average_wage_fen": average_wage}
             owed = monthly_bill(snapshot, part.month, part.province, taxed[rows], **args)
