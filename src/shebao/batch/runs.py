@@ -111,7 +111,7 @@ CONTRIBUTION_COLUMNS = ["person_id", "identity", "insured_employee", "flexible",
                         "death_month"]
 
 
-# The bill's scalar arguments; a size is sorted by its position (an Enum), not as text.
+# What a bill depends on besides the wage; a size is sorted by its position (an Enum).
 _GROUP_COLUMNS = [pl.col("flexible"), pl.col("injury_class"),
                   pl.col("enterprise_size").cast(pl.Enum(ENTERPRISE_SIZES)), pl.col("public_body")]
 
@@ -150,17 +150,19 @@ class Billed:
 def bill(frame: pl.DataFrame, snapshot: PolicySnapshot, month: int, province: str,
          average_wage_fen: int) -> Billed:
     """Bill `frame`'s persons (person_id, declared_wage_fen and the group columns) through
-    policy.billing.monthly_bill, one call per (flexible, injury class, enterprise size, public
-    body) group. A flexible worker pays both shares as "person": counted as the employee's."""
+    policy.billing.monthly_bill, one call per (flexible, enterprise size, public body) group,
+    the injury class passed per person. A flexible worker pays both shares as "person":
+    counted as the employee's."""
     order, groups = _groups(frame.select(*_GROUP_COLUMNS),
-                            ["flexible", "injury_class", "enterprise_size", "public_body"])
+                            ["flexible", "enterprise_size", "public_body"])
     amounts = {k: np.zeros(frame.height, dtype=np.int64)
                for k in ("base", "employer", "employee", "pool", "account")}
     by_scheme: dict[str, int] = {}
     wages = frame["declared_wage_fen"].to_numpy()[order]
-    for (flexible, injury_class, size, public), rows in groups:
+    injury_classes = frame["injury_class"].to_numpy()[order]
+    for (flexible, size, public), rows in groups:
         billed = monthly_bill(snapshot, month, province, wages[rows], flexible=bool(flexible),
-                              injury_class=int(injury_class), enterprise_size=str(size),
+                              injury_class=injury_classes[rows], enterprise_size=str(size),
                               public_body=bool(public), average_wage_fen=average_wage_fen)
         amounts["base"][rows] = billed.base_fen
         amounts["employer"][rows] = billed.total("employer")
@@ -328,8 +330,8 @@ def fraud_partition(part: Partition) -> dict[str, Any]:
     employees = frame.filter(pl.col("insured_employee") & ~pl.col("flexible")
                              & pl.col("tax_wage_fen").is_not_null()
                              & (pl.col("tax_wage_fen") > pl.col("declared_wage_fen") * ratio))
-    order, groups = _groups(employees.select(*_GROUP_COLUMNS[1:]),
-                            ["injury_class", "enterprise_size", "public_body"])
+    order, groups = _groups(employees.select(*_GROUP_COLUMNS[2:]),
+                            ["enterprise_size", "public_body"])
     employees = employees[order]
     at_stake = np.zeros(employees.height, dtype=np.int64)
     declared = employees["declared_wage_fen"].to_numpy()
@@ -339,8 +341,9 @@ def fraud_partition(part: Partition) -> dict[str, Any]:
     except InputError:
         average_wage = None  # no average wage: findings kept, their amount unknown (0)
     if average_wage is not None:
-        for (injury_class, size, public), rows in groups:
-            args = {"injury_class": int(injury_class), "enterprise_size": str(size),
+        injury_classes = employees["injury_class"].to_numpy()
+        for (size, public), rows in groups:
+            args = {"injury_class": injury_classes[rows], "enterprise_size": str(size),
                     "public_body": bool(public), "average_wage_fen": average_wage}
             owed = monthly_bill(snapshot, part.month, part.province, taxed[rows], **args)
             billed = monthly_bill(snapshot, part.month, part.province, declared[rows], **args)
