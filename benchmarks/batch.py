@@ -5,17 +5,22 @@ no writes); the local engine reads the same columns partition by partition, chec
 every contributing person through policy.billing.monthly_bill and writes one row a person;
 the Dask engine does the same work as one task a partition on a 2-worker local cluster (started
 before the clock, as a standing cluster would be). The input is generated once into var/
-(--dir) when missing. Ends with one line of JSON.
+(--dir) when missing. Each is timed --runs times and the median kept: the machine is shared.
+Ends with one line of JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from distributed import LocalCluster
@@ -26,11 +31,15 @@ from shebao.batch.runs import CONTRIBUTION_COLUMNS
 MONTH = "2025-07"
 
 
-def _timed(label: str, work: object) -> tuple[float, object]:
-    start = time.perf_counter()
-    result = work()  # type: ignore[operator]
-    seconds = time.perf_counter() - start
-    print(f"{label}: {seconds:.2f} s")
+def _median(label: str, runs: int, work: Callable[[], object]) -> tuple[float, object]:
+    """Median wall time of `runs` runs of `work` (the machine is shared: one run can be unlucky)."""
+    walls, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = work()
+        walls.append(time.perf_counter() - start)
+    seconds = statistics.median(walls)
+    print(f"{label}: median {seconds:.3f} s of {', '.join(f'{w:.3f}' for w in walls)}")
     return seconds, result
 
 
@@ -38,30 +47,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--persons", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each (median)")
     parser.add_argument("--dir", default=None, help="population folder (generated if missing)")
     args = parser.parse_args()
     folder = Path(args.dir or f"var/bench-population-{args.persons}")
     if not (folder / "manifest.json").is_file():
         shutil.rmtree(folder, ignore_errors=True)
-        _timed(f"generate {args.persons:,} persons into {folder}",
-               lambda: population.generate(args.persons, args.seed, folder))
+        _median(f"generate {args.persons:,} persons into {folder}", 1,
+                lambda: population.generate(args.persons, args.seed, folder))
     files = population.partitions(folder)
     scratch = Path(tempfile.mkdtemp(prefix="shebao-bench-"))
+    outputs = iter(range(10**6))
+
+    def billing(**engine: Any) -> dict[str, Any]:
+        return engines.run("contributions", folder, MONTH, scratch / str(next(outputs)), **engine)
+
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"load average before the timed runs: {load} (other processes share the cores)")
     try:
-        scan_s, frame = _timed("scan (bare Polars read of the same columns)",
-                               lambda: pl.scan_parquet(files, hive_partitioning=False)
-                               .select(CONTRIBUTION_COLUMNS).collect())
-        print(f"  rows read: {frame.height:,}")
-        del frame
-        local_s, summary = _timed("local engine: contributions", lambda: engines.run(
-            "contributions", folder, MONTH, scratch / "local"))
+        scan_s, _ = _median("scan (bare Polars read of the same columns)", args.runs,
+                            lambda: pl.scan_parquet(files, hive_partitioning=False)
+                            .select(CONTRIBUTION_COLUMNS).collect().height)
+        local_s, summary = _median("local engine: contributions", args.runs, billing)
         print(f"  billed {summary['persons']:,} persons, {summary['total_fen']:,} fen")
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=":0") as cluster:
-            dask_s, dask_summary = _timed("dask engine (2 workers): contributions",
-                                          lambda: engines.run(
-                                              "contributions", folder, MONTH, scratch / "dask",
-                                              engine="dask", scheduler=cluster.scheduler_address))
+            dask_s, dask_summary = _median(
+                "dask engine (2 workers): contributions", args.runs,
+                lambda: billing(engine="dask", scheduler=cluster.scheduler_address))
         assert dask_summary == summary, "the engines disagree"
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
