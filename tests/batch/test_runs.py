@@ -67,6 +67,15 @@ def test_payroll_indexes_later_years_and_pays_only_the_authenticated_living(
         2026 - indexed["birth_month"].to_numpy() // 12, **used)["increase"]
     assert (indexed["indexation_fen"].to_numpy() == expected).all()
     assert (indexed["amount_fen"] == indexed["pension_fen"] + indexed["indexation_fen"]).all()
+    # Residents' pensions take the month's minimum basic pension (163 yuan from 2026).
+    residents = persons.filter((pl.col("scheme") == "resident") & (pl.col("status") == "paid"))
+    assert residents.height
+    expected = pension.resident_pension(
+        residents["account_balance_fen"].to_numpy(), local_top_up=0,
+        **b.resident_pension_arguments(Policy.at(dt.date(2026, 1, 1), "510000"),
+                                       "510000").values)["total"]
+    assert (residents["amount_fen"].to_numpy() == expected).all()
+    assert (residents["amount_fen"] > residents["pension_fen"]).all()
     for row in persons.iter_rows(named=True):
         lapse = (max(row["last_auth_month"], row["award_month"]) + covers["period_months"]
                  + covers["grace_months"])

@@ -66,8 +66,8 @@ def run(name: str, input_dir: str | Path, month: str, out: str | Path, *,
         for result in results:
             if "error" in result:
                 error = result["error"]
-                raise InputError(f"{error['path']}: row {error['row']}: {error['column']}",
-                                 error["reason"])
+                row = f"row {error['row']}: " if error["row"] is not None else ""
+                raise InputError(f"{error['path']}: {row}{error['column']}", error["reason"])
         summary = {"run": name, "month": format_month(number), "as_of": format_month(as_of),
                    "partitions": len(tasks), **reduce(add, results, {})}
         (work / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True),

@@ -29,6 +29,8 @@ from shebao.policy.formulas.contributions import ENTERPRISE_SIZES
 from shebao.policy.formulas.periods import format_month
 from shebao.registry.identifiers import mask_resident_id
 
+#: The parameters hold no provincial top-up of the residents' basic pension: none is paid.
+NO_LOCAL_TOP_UP = 0
 #: Months the checks accept: 1900-01 … 2100-12 as month numbers (year × 12 + month − 1).
 _FIRST_MONTH, _LAST_MONTH = 1900 * 12, 2100 * 12 + 11
 
@@ -221,13 +223,15 @@ def _bill_frame(frame: pl.DataFrame, amounts: dict[str, NDArray[np.int64]]) -> p
 # -- pensions: payroll with indexation, authentication due list ----------------------------
 
 PENSION_COLUMNS = ["person_id", "identity", "birth_month", "pension_scheme", "pension_fen",
-                   "contribution_months", "award_month", "last_auth_month", "death_month"]
+                   "account_balance_fen", "contribution_months", "award_month",
+                   "last_auth_month", "death_month"]
 
 
 def _pensioners(part: Partition) -> pl.DataFrame:
     frame = _read(part, PENSION_COLUMNS)
     _check(part, frame, {"identity": ("identity", "must be 18 characters"),
                          "pension_fen": ("not_negative", "pension cannot be negative"),
+                         "account_balance_fen": ("not_negative", "balance cannot be negative"),
                          "birth_month": ("month", "not a month 1900-01…2100-12"),
                          "award_month": ("month", "not a month 1900-01…2100-12"),
                          "last_auth_month": ("month", "not a month 1900-01…2100-12"),
@@ -244,12 +248,18 @@ def authentication_lapses(part: Partition, frame: pl.DataFrame) -> NDArray[np.in
 
 
 def payroll_partition(part: Partition) -> dict[str, Any]:
-    """The month's pension payroll: each later year's indexation applied to employee pensions
-    (the population's amounts are those of its as-of month), then paid where the pensioner is
-    alive and authenticated, suspended where the authentication lapsed, stopped after death."""
+    """The month's pension payroll. Employee pensions: the amounts of the population's as-of
+    month with each later year's indexation. Residents' pensions: the formula with the
+    month's minimum basic pension (raised by the nation, not indexed). Paid where the
+    pensioner is alive and authenticated, suspended where the authentication lapsed, stopped
+    after the month of death."""
     frame = _pensioners(part)
     amount = frame["pension_fen"].to_numpy().copy()
     employee = (frame["pension_scheme"] == "employee").to_numpy()
+    if (~employee).any():
+        amount[~employee] = pension.resident_pension(
+            frame["account_balance_fen"].to_numpy()[~employee], local_top_up=NO_LOCAL_TOP_UP,
+            **b.resident_pension_arguments(_snapshot(part), part.province).values)["total"]
     award_year = frame["award_month"].to_numpy() // 12
     months = frame["contribution_months"].to_numpy()
     increase = np.zeros(frame.height, dtype=np.int64)
@@ -387,7 +397,7 @@ def run_partition(run: str, part: Partition) -> dict[str, Any]:
         return {"error": {"path": error.path, "row": error.row, "column": error.column,
                           "reason": error.reason}}
     except InputError as error:  # a value a formula refused (e.g. an unknown injury class)
-        return {"error": {"path": part.path, "row": "?", "column": error.field,
+        return {"error": {"path": part.path, "row": None, "column": error.field,
                           "reason": error.reason}}
 
 
