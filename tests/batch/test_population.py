@@ -6,8 +6,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
 from shebao.batch import population
+from shebao.cli import app
 from shebao.errors import InputError
 from shebao.policy import PROVINCE_CODES
 from shebao.registry.identifiers import parse_resident_id
@@ -74,3 +76,15 @@ def test_refuses_a_folder_that_holds_files(tmp_path: Path) -> None:
         population.generate(100, 1, tmp_path)
     assert refused.value.field == "out"
     assert (tmp_path / "x").read_text() == "keep me"
+
+
+def test_cli_generates_and_refuses_bad_counts(tmp_path: Path) -> None:
+    done = CliRunner().invoke(app, ["population", "generate", "--persons", "500", "--seed", "2",
+                                    "--out", str(tmp_path / "p")])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["persons"] == 500
+    refused = CliRunner().invoke(app, ["population", "generate", "--persons", "0",
+                                       "--out", str(tmp_path / "q")])
+    assert refused.exit_code == 2
+    assert "persons" in refused.output
+    assert not (tmp_path / "q").exists()
