@@ -50,6 +50,11 @@ def test_contributions_are_monthly_bill_person_by_person(small_population: Path,
                             .to_list()}
     saved = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert saved == summary
+    # A scenario that changes only retirement ages bills the same month the same way.
+    reform = engines.run("contributions", small_population, "2025-07", tmp_path / "no-reform",
+                         scenario="no-reform")
+    assert reform.pop("scenario") == "no-reform" and summary.pop("scenario") is None
+    assert reform == summary
 
 
 def test_payroll_indexes_later_years_and_pays_only_the_authenticated_living(
@@ -144,6 +149,8 @@ def test_refuses_bad_arguments(small_population: Path, tmp_path: Path) -> None:
         engines.run("payroll", small_population, "2025-01", tmp_path / "o")
     with pytest.raises(InputError, match="input"):
         engines.run("payroll", tmp_path, "2025-07", tmp_path / "o")
+    with pytest.raises(InputError, match="unknown scenario"):
+        engines.run("payroll", small_population, "2025-07", tmp_path / "o", scenario="nope")
     assert np.all([not p.name.startswith(".") for p in tmp_path.iterdir()])
 
 

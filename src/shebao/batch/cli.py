@@ -54,11 +54,13 @@ def batch_commands(refusals_exit_2: Callable[[Any], Any]) -> typer.Typer:
             scheduler: Annotated[str | None, typer.Option(
                 help="Dask scheduler address (tcp://…); none starts a local cluster.")] = None,
             workers: Annotated[int, typer.Option(help="Workers of a local Dask cluster.")] = 2,
+            scenario: Annotated[str | None, typer.Option(
+                help="A reform's parameters (policy/scenarios), e.g. no-reform.")] = None,
         ) -> None:
             from shebao.batch import engines
 
             summary = engines.run(name, input_dir, month, out, engine=engine,
-                                  scheduler=scheduler, workers=workers)
+                                  scheduler=scheduler, workers=workers, scenario=scenario)
             typer.echo(json.dumps({k: v for k, v in summary.items() if k != "by_province"},
                                   sort_keys=True))
 

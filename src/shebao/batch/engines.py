@@ -26,6 +26,8 @@ from typing import Any
 from shebao.batch import population
 from shebao.batch.runs import RUNS, Partition, add, run_partition
 from shebao.errors import InputError
+from shebao.policy import Policy
+from shebao.policy.bindings import month_start
 from shebao.policy.formulas.periods import format_month, parse_month
 
 ENGINES = ("local", "dask")
@@ -33,9 +35,10 @@ ENGINES = ("local", "dask")
 
 def run(name: str, input_dir: str | Path, month: str, out: str | Path, *,
         engine: str = "local", scheduler: str | None = None, workers: int = 2,
-        threads: int | None = None) -> dict[str, Any]:
-    """Run `name` over every partition of the population in `input_dir` for `month`; write the
-    partitions' rows and summary.json under `out`; return the summary."""
+        threads: int | None = None, scenario: str | None = None) -> dict[str, Any]:
+    """Run `name` over every partition of the population in `input_dir` for `month` (under a
+    reform `scenario`'s parameters if one is named); write the partitions' rows and
+    summary.json under `out`; return the summary."""
     if name not in RUNS:
         raise InputError("run", f"must be one of {', '.join(RUNS)}")
     if engine not in ENGINES:
@@ -43,6 +46,8 @@ def run(name: str, input_dir: str | Path, month: str, out: str | Path, *,
     if scheduler and engine != "dask":
         raise InputError("scheduler", "only the dask engine takes a scheduler")
     number = parse_month(month, "month")
+    if scenario is not None:
+        Policy.at(month_start(number), None, scenario)  # refuses an unknown scenario up front
     files = population.partitions(input_dir)
     as_of = population.as_of_month(input_dir)
     if number < as_of:
@@ -55,7 +60,8 @@ def run(name: str, input_dir: str | Path, month: str, out: str | Path, *,
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        tasks = [Partition(str(f.resolve()), str(work.resolve()), number, as_of) for f in files]
+        tasks = [Partition(str(f.resolve()), str(work.resolve()), number, as_of, scenario)
+                 for f in files]
         if engine == "local":
             with ThreadPoolExecutor(max_workers=threads or os.cpu_count()) as pool:
                 results = list(pool.map(partial(run_partition, name), tasks))
@@ -69,7 +75,7 @@ def run(name: str, input_dir: str | Path, month: str, out: str | Path, *,
                 row = f"row {error['row']}: " if error["row"] is not None else ""
                 raise InputError(f"{error['path']}: {row}{error['column']}", error["reason"])
         summary = {"run": name, "month": format_month(number), "as_of": format_month(as_of),
-                   "partitions": len(tasks), **reduce(add, results, {})}
+                   "scenario": scenario, "partitions": len(tasks), **reduce(add, results, {})}
         (work / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True),
                                            encoding="utf-8")
     except BaseException:

@@ -43,6 +43,11 @@ class Partition:
     out_dir: str
     month: int
     as_of: int
+    scenario: str | None = None  # a reform's parameter overrides (policy/scenarios)
+
+    def policy(self, on: dt.date) -> PolicySnapshot:
+        """The rules in force on `on` in the partition's province, under its scenario."""
+        return Policy.at(on, self.province, self.scenario)
 
     @property
     def province(self) -> str:
@@ -103,7 +108,7 @@ def _write(part: Partition, frame: pl.DataFrame) -> None:
 
 
 def _snapshot(part: Partition) -> PolicySnapshot:
-    return Policy.at(b.month_start(part.month), part.province)
+    return part.policy(b.month_start(part.month))
 
 
 # -- contributions --------------------------------------------------------------------------
@@ -264,7 +269,7 @@ def payroll_partition(part: Partition) -> dict[str, Any]:
     months = frame["contribution_months"].to_numpy()
     increase = np.zeros(frame.height, dtype=np.int64)
     for year in range(part.as_of // 12 + 1, part.month // 12 + 1):
-        snapshot = Policy.at(dt.date(year, 1, 1), part.province)
+        snapshot = part.policy(dt.date(year, 1, 1))
         due = employee & (award_year < year)
         step = pension.indexation_increase(
             amount[due], months[due], year - frame["birth_month"].to_numpy()[due] // 12,
