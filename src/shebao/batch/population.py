@@ -38,7 +38,6 @@ from shebao.policy.formulas.rounding import round_half_up_fen
 from shebao.registry.identifiers import _ID_CHECK, _ID_WEIGHTS
 
 SEGMENTS = ("enterprise", "public", "flexible", "platform", "farmer", "not_working")
-ENTERPRISE_SIZE_SHARES = {"micro": 0.2, "small": 0.3, "medium": 0.25, "large": 0.25}
 _ID_BLOCK = 10**9  # person_id = province position × 10⁹ + row: unique across partitions
 _SEQ_PER_PROVINCE = 16  # identity sequences per (region, birth date, sex, residence province)
 
@@ -194,11 +193,13 @@ def _province_frame(i: int, province: ProvinceInputs, n: int, seed: int, as_of: 
     declared = np.where(employee, income, 0)
     declared = np.where(under, round_half_up_fen(income * rng.uniform(lo, hi, n)), declared)
     declared = np.where(flexible, np.where(at_floor, int(floor), income), declared)
-    sizes = list(ENTERPRISE_SIZE_SHARES)
-    size = np.array(sizes)[rng.choice(len(sizes), n, p=list(ENTERPRISE_SIZE_SHARES.values()))]
+    employers = cfg["employers"]
+    sizes = list(employers["sizes"])
+    size = np.array(sizes)[rng.choice(len(sizes), n, p=list(employers["sizes"].values()))]
     size = np.where(public, "large", np.where(segment == 0, size, "small"))
-    injury_class = np.where(segment == 0, rng.choice(np.arange(1, 9), n,
-                                                     p=[.3, .25, .15, .1, .08, .06, .04, .02]), 1)
+    classes = employers["injury_classes"]
+    injury_class = np.where(segment == 0, rng.choice(np.arange(1, len(classes) + 1), n,
+                                                     p=classes), 1)
     resident_insured = ~child & ~insured & ~retired & (
         rng.random(n) < cfg["resident_coverage"]["value"])
 
@@ -226,7 +227,8 @@ def _province_frame(i: int, province: ProvinceInputs, n: int, seed: int, as_of: 
     account_start = parse_month(record["account_start"], "account_start")
     deemed = np.clip(account_start - start, 0, months)
     balance = np.where(employee_pensioner, round_half_up_fen(
-        0.08 * index * wage * (months - deemed) * record["account_wage_discount"]), 0)
+        float(snapshot.value("employee_pension.employee_rate")) * index * wage
+        * (months - deemed) * record["account_wage_discount"]), 0)
     if employee_pensioner.any():
         award = pension.pension_award(
             wage, index[employee_pensioner], months[employee_pensioner],
@@ -234,7 +236,8 @@ def _province_frame(i: int, province: ProvinceInputs, n: int, seed: int, as_of: 
             deemed[employee_pensioner], **b.pension_award_arguments(snapshot, province.code).values)
         pension_fen[employee_pensioner] = award["total"]
     resident_balance = round_half_up_fen(
-        record["resident_balance_median_fen"] * rng.lognormal(0, 0.5, n))
+        record["resident_balance_median_fen"]
+        * rng.lognormal(0, record["resident_balance_sigma"], n))
     if resident_pensioner.any():
         resident = pension.resident_pension(
             resident_balance[resident_pensioner], local_top_up=NO_LOCAL_TOP_UP,
@@ -244,7 +247,8 @@ def _province_frame(i: int, province: ProvinceInputs, n: int, seed: int, as_of: 
     pensioner = employee_pensioner | resident_pensioner
     last_auth = as_of - rng.integers(0, cfg["authentication"]["max_months_ago"] + 1, n)
     died = pensioner & (rng.random(n) < cfg["deaths"]["recent"])
-    death_month = as_of - rng.integers(2, 7, n)
+    low_ago, high_ago = cfg["deaths"]["months_ago"]
+    death_month = as_of - rng.integers(low_ago, high_ago + 1, n)
     paid_after = died & (rng.random(n) < cfg["deaths"]["paid_after"])
     covers = b.survival_authentication_months(snapshot, province.code).values
     lapse = np.maximum(last_auth, award_month) + covers["period_months"] + covers["grace_months"]
