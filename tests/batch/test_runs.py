@@ -107,6 +107,9 @@ def test_fraud_rules_find_the_planted_cases(small_population: Path, tmp_path: Pa
         found = summary["by_rule"][rule]
         assert found["planted"] > 0
         assert found["planted_found"] == found["planted"]  # every planted case is found
+    # Bonuses above the rule's tolerance are flagged too: precision below 1, as in life.
+    under = summary["by_rule"]["under_declaration"]
+    assert under["planted"] < under["findings"] < 2 * under["planted"]
     findings = _rows(tmp_path / "out")
     assert (findings.filter(pl.col("rule") == "under_declaration")["amount_fen"] >= 0).all()
 

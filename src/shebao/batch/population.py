@@ -189,6 +189,10 @@ def _province_frame(i: int, province: ProvinceInputs, n: int, seed: int, as_of: 
     floor, _ = contributions.base_bounds(wage, **b.base_arguments(snapshot, True).values)
     at_floor = rng.random(n) < cfg["flexible_base_ratio"]["at_floor"]
     under = employee & (rng.random(n) < cfg["under_declaration"]["share"])
+    honest = cfg["under_declaration"]
+    bonus = ~under & (rng.random(n) < honest["bonus_share"])
+    extra = rng.uniform(0, honest["bonus_max"], n)
+    taxed = np.where(bonus, round_half_up_fen(income * (1 + extra)), income)
     lo, hi = cfg["under_declaration"]["declared"]
     declared = np.where(employee, income, 0)
     declared = np.where(under, round_half_up_fen(income * rng.uniform(lo, hi, n)), declared)
@@ -280,7 +284,7 @@ def _province_frame(i: int, province: ProvinceInputs, n: int, seed: int, as_of: 
         "insured_employee": insured,
         "flexible": flexible,
         "declared_wage_fen": declared.astype(np.int64),
-        "tax_wage_fen": _masked(income.astype(np.int64), employee).cast(pl.Int64),
+        "tax_wage_fen": _masked(taxed.astype(np.int64), employee).cast(pl.Int64),
         "enterprise_size": size,
         "injury_class": injury_class.astype(np.int8),
         "public_body": public & working,
