@@ -195,7 +195,7 @@ def bill_partition(part: Partition) -> dict[str, Any]:
                          "declared_wage_fen": ("not_negative", "wage cannot be negative"),
                          "death_month": ("month", "not a month 1900-01…2100-12"),
                          "enterprise_size": ("one_of", ENTERPRISE_SIZES)})
-    frame = contributing(frame, part.month)
+    frame = contributing(frame.drop("identity"), part.month)  # (checked; not copied further)
     n = frame.height
     snapshot = _snapshot(part)
     try:
