@@ -202,9 +202,9 @@ def bill_partition(part: Partition) -> dict[str, Any]:
         average_wage, _ = b.previous_year_average_wage(snapshot, part.month // 12, part.province)
     except InputError as error:
         # No published average wage for the province: not billed, and said so (no guess).
-        zero = np.zeros(n, np.int64)
-        _write(part, _bill_frame(frame, dict.fromkeys(("base", "employer", "employee", "pool",
-                                                       "account"), zero)))
+        nobody = np.zeros(0, np.int64)
+        _write(part, _bill_frame(frame.clear(), dict.fromkeys(("base", "employer", "employee",
+                                                               "pool", "account"), nobody)))
         return {"persons": 0, "skipped": {part.province: {"persons": n, "reason": error.reason}}}
     billed = bill(frame, snapshot, part.month, part.province, average_wage)
     _write(part, _bill_frame(billed.frame, billed.amounts))
