@@ -65,10 +65,22 @@ def main() -> None:
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"load average before the timed runs: {load} (other processes share the cores)")
     try:
-        scan_s, _ = _median("scan (bare Polars read of the same columns)", args.runs,
-                            lambda: pl.scan_parquet(files, hive_partitioning=False)
-                            .select(CONTRIBUTION_COLUMNS).collect().height)
-        local_s, summary = _median("local engine: contributions", args.runs, billing)
+        # Scan and billing alternate, round by round, so both sample the same moments of a
+        # shared machine's load.
+        scans: list[float] = []
+        locals_: list[float] = []
+        summary: dict[str, Any] = {}
+        for i in range(args.runs):
+            start = time.perf_counter()
+            pl.scan_parquet(files, hive_partitioning=False).select(CONTRIBUTION_COLUMNS).collect()
+            scans.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            summary = billing()
+            locals_.append(time.perf_counter() - start)
+            print(f"round {i + 1}: scan (bare Polars read of the billing run's columns) "
+                  f"{scans[-1]:.3f} s, local engine contributions run {locals_[-1]:.3f} s")
+        scan_s, local_s = statistics.median(scans), statistics.median(locals_)
+        print(f"medians of {args.runs} rounds: scan {scan_s:.3f} s, local {local_s:.3f} s")
         print(f"  billed {summary['persons']:,} persons, {summary['total_fen']:,} fen")
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=":0") as cluster:
