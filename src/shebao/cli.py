@@ -15,7 +15,9 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
+from shebao.analytics.cli import commands as analytics_commands
 from shebao.assistance.cli import commands as assistance_commands
+from shebao.batch.cli import batch_commands, population_commands
 from shebao.benefits.pension.cli import commands as pension_commands
 from shebao.errors import InputError, InputErrors
 from shebao.pooling.cli import commands as pooling_commands
@@ -67,6 +69,9 @@ app.add_typer(pooling_commands(refusals_exit_2), name="pooling")
 app.add_typer(transfer_commands(refusals_exit_2), name="transfers")
 app.add_typer(assistance_commands(refusals_exit_2), name="assistance")
 app.add_typer(projection_commands(refusals_exit_2), name="project")
+app.add_typer(population_commands(refusals_exit_2), name="population")
+app.add_typer(batch_commands(refusals_exit_2), name="batch")
+app.add_typer(analytics_commands(refusals_exit_2), name="analytics")
 
 
 @app.command()

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from shebao import __version__
+from shebao.analytics.web import router as analytics_pages
 from shebao.api.errors import install_error_handlers
 from shebao.assistance.api import router as assistance_router
 from shebao.assistance.web import router as assistance_pages
@@ -74,5 +75,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portal_pages)
     app.include_router(desk_pages)
     app.include_router(employer_pages)
+    app.include_router(analytics_pages)
     app.mount("/static", StaticFiles(directory=str(files("shebao.web") / "static")), "static")
     return app

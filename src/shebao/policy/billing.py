@@ -26,7 +26,7 @@ class BillLine:
     scheme: str
     payer: str  # employer | employee | person
     destination: str  # pooled_fund | individual_account
-    rate: float
+    rate: float | NDArray[np.float64]  # per person where it varies (work injury by class)
     relief_factor: NDArray[np.float64]
     amount_fen: NDArray[np.int64]
 
@@ -54,7 +54,7 @@ def monthly_bill(
     wages: ArrayLike,
     *,
     flexible: bool = False,
-    injury_class: int = 1,
+    injury_class: ArrayLike = 1,
     enterprise_size: str = "small",
     public_body: bool = False,
     average_wage_fen: int | None = None,
@@ -65,7 +65,8 @@ def monthly_bill(
     `snapshot` holds the rules in force in `month`; the base is each wage held between the floor
     and cap of the province's previous-year average monthly wage (or `average_wage_fen`).
     `enacted_relief` adds the relief rules of emergency measures enacted in the live system
-    (relief.service.rules_in_force) to those of the parameters.
+    (relief.service.rules_in_force) to those of the parameters. `injury_class` may differ per
+    person (an array like `wages`): a batch then bills an employer size's staff in one call.
     """
     used = b.base_arguments(snapshot, flexible)
     if average_wage_fen is None:
@@ -93,11 +94,12 @@ def monthly_bill(
 
 
 def _line(
-    scheme: str, payer: str, destination: str, rate: float, factor: ArrayLike, amount: Any
+    scheme: str, payer: str, destination: str, rate: ArrayLike, factor: ArrayLike, amount: Any
 ) -> BillLine:
     amount = np.asarray(amount, dtype=np.int64)
     return BillLine(
-        scheme=scheme, payer=payer, destination=destination, rate=float(rate),
+        scheme=scheme, payer=payer, destination=destination,
+        rate=float(rate) if np.ndim(rate) == 0 else np.asarray(rate, dtype=np.float64),
         relief_factor=np.broadcast_to(np.asarray(factor, dtype=np.float64), amount.shape),
         amount_fen=amount,
     )
@@ -114,7 +116,8 @@ def _flexible_lines(base: NDArray[np.int64], rates: dict[str, Any]) -> tuple[Bil
 
 
 def _employee_lines(
-    base: NDArray[np.int64], injury_class: int, rates: dict[str, Any], relief: dict[str, Any]
+    base: NDArray[np.int64], injury_class: ArrayLike, rates: dict[str, Any],
+    relief: dict[str, Any]
 ) -> tuple[BillLine, ...]:
     pension = contributions.employee_pension_contributions(
         base,
@@ -136,8 +139,8 @@ def _employee_lines(
         employer_relief_factor=relief["unemployment"],
     )
     class_rates = rates["work_injury_class_rates"]
-    injury_rate = float(contributions.work_injury_rate(injury_class,
-                                                       work_injury_class_rates=class_rates))
+    injury_rate = contributions.work_injury_rate(injury_class,
+                                                 work_injury_class_rates=class_rates)
     injured = contributions.work_injury_contribution(
         base, injury_class, work_injury_class_rates=class_rates,
         employer_relief_factor=relief["work_injury"],

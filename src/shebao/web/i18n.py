@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from shebao.analytics.messages import MESSAGES as ANALYTICS_MESSAGES
 from shebao.assistance.messages import MESSAGES as ASSISTANCE_MESSAGES
 from shebao.benefits.medical.messages import MESSAGES as CLAIMS_MESSAGES
 from shebao.benefits.pension.messages import MESSAGES as PENSION_MESSAGES
@@ -110,7 +111,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 for _domain in (PENSION_MESSAGES, CLAIMS_MESSAGES, TRANSFER_MESSAGES, ASSISTANCE_MESSAGES,
                 SUPERVISION_MESSAGES, PROJECTION_MESSAGES, PORTAL_MESSAGES, DESK_MESSAGES,
-                EMPLOYER_MESSAGES):
+                EMPLOYER_MESSAGES, ANALYTICS_MESSAGES):
     # A domain's pages add words of their own; one key means one text everywhere.
     assert not set(_domain) & set(MESSAGES), set(_domain) & set(MESSAGES)
     MESSAGES |= _domain
