@@ -20,6 +20,7 @@ from shebao.reliability.authz import authz_check
 from shebao.reliability.bank import bank_test
 from shebao.reliability.database import postgres_available
 from shebao.reliability.idempotency import idempotency_check
+from shebao.reliability.parsers import parsers_check
 from shebao.reliability.report import CheckResult, summary, summary_line, table
 
 
@@ -28,10 +29,11 @@ class Plan:
     bank_seconds: float
     load_seconds: float
     restart_postgres: bool
+    parser_examples: int
 
 
-SHORT = Plan(bank_seconds=20, load_seconds=20, restart_postgres=False)
-SOAK = Plan(bank_seconds=300, load_seconds=300, restart_postgres=True)
+SHORT = Plan(bank_seconds=20, load_seconds=20, restart_postgres=False, parser_examples=200)
+SOAK = Plan(bank_seconds=300, load_seconds=300, restart_postgres=True, parser_examples=2000)
 
 
 def checks(plan: Plan, backends: list[str]) -> list[tuple[str, Callable[[], CheckResult]]]:
@@ -42,6 +44,7 @@ def checks(plan: Plan, backends: list[str]) -> list[tuple[str, Callable[[], Chec
             b, plan.bank_seconds, restart_postgres=plan.restart_postgres and b == "postgresql")))
         planned.append((f"idempotency/{backend}", lambda b=backend: idempotency_check(b)))
         planned.append((f"authz/{backend}", lambda b=backend: authz_check(b)))
+    planned.append(("parsers/sqlite", lambda: parsers_check("sqlite", plan.parser_examples)))
     return planned
 
 
