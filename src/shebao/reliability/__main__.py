@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shebao.reliability.authz import authz_check
+from shebao.reliability.backups import backup_check
 from shebao.reliability.bank import bank_test
 from shebao.reliability.database import postgres_available
 from shebao.reliability.idempotency import idempotency_check
@@ -44,6 +45,7 @@ def checks(plan: Plan, backends: list[str]) -> list[tuple[str, Callable[[], Chec
             b, plan.bank_seconds, restart_postgres=plan.restart_postgres and b == "postgresql")))
         planned.append((f"idempotency/{backend}", lambda b=backend: idempotency_check(b)))
         planned.append((f"authz/{backend}", lambda b=backend: authz_check(b)))
+        planned.append((f"backup/{backend}", lambda b=backend: backup_check(b)))
     planned.append(("parsers/sqlite", lambda: parsers_check("sqlite", plan.parser_examples)))
     return planned
 

@@ -23,7 +23,7 @@ ENTRIES = "/api/v1/ledger/entries"
 CONCURRENT = 16
 
 
-def _entry(amount: int, memo: str = "idempotency check") -> dict[str, Any]:
+def entry_body(amount: int, memo: str = "idempotency check") -> dict[str, Any]:
     return {"kind": "receipt", "memo": memo, "effective_date": "2025-07-15",
             "lines": [{"account": accounts.settlement("440000"), "amount_fen": amount},
                       {"account": accounts.pool("employee_pension", "440000"),
@@ -60,8 +60,8 @@ def _checks(system: Live, result: CheckResult) -> None:
 
     # 1. Same key, same body: the stored first response, one posting.
     headers = admin | {"Idempotency-Key": "idem-1"}
-    first = httpx.post(f"{base}{ENTRIES}", headers=headers, json=_entry(500))
-    again = httpx.post(f"{base}{ENTRIES}", headers=headers, json=_entry(500))
+    first = httpx.post(f"{base}{ENTRIES}", headers=headers, json=entry_body(500))
+    again = httpx.post(f"{base}{ENTRIES}", headers=headers, json=entry_body(500))
     result.operations += 2
     expect(first.status_code == 201, f"first posting answered {first.status_code}")
     expect(again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true",
@@ -74,7 +74,7 @@ def _checks(system: Live, result: CheckResult) -> None:
     result.duplicated += max(0, stored - 1)
 
     # 2. Same key, different body: 422 naming the key, nothing posted.
-    other = httpx.post(f"{base}{ENTRIES}", headers=headers, json=_entry(501))
+    other = httpx.post(f"{base}{ENTRIES}", headers=headers, json=entry_body(501))
     result.operations += 1
     expect(other.status_code == 422 and other.json()["errors"][0]["field"] == "idempotency_key",
            f"a different body under a used key answered {other.status_code}: {other.text}")
@@ -82,7 +82,7 @@ def _checks(system: Live, result: CheckResult) -> None:
 
     # 3. Duplicates at once: one posting, every answer the same entry.
     headers = admin | {"Idempotency-Key": "idem-concurrent"}
-    answers = asyncio.run(_at_once(system, ENTRIES, headers, _entry(700)))
+    answers = asyncio.run(_at_once(system, ENTRIES, headers, entry_body(700)))
     result.operations += len(answers)
     result.server_errors += sum(a.status_code >= 500 for a in answers)
     ids = {a.json()["id"] for a in answers if a.status_code in (200, 201)}
@@ -109,7 +109,7 @@ def _checks(system: Live, result: CheckResult) -> None:
     result.duplicated += max(0, paid - 1)
 
     # 5. No key: refused, naming the header.
-    missing = httpx.post(f"{base}{ENTRIES}", headers=admin, json=_entry(900))
+    missing = httpx.post(f"{base}{ENTRIES}", headers=admin, json=entry_body(900))
     result.operations += 1
     expect(missing.status_code == 422, f"a posting without a key answered {missing.status_code}")
 
