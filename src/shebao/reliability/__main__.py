@@ -21,6 +21,7 @@ from shebao.reliability.backups import backup_check
 from shebao.reliability.bank import bank_test
 from shebao.reliability.database import postgres_available
 from shebao.reliability.idempotency import idempotency_check
+from shebao.reliability.load import load_check
 from shebao.reliability.parsers import parsers_check
 from shebao.reliability.report import CheckResult, summary, summary_line, table
 
@@ -47,6 +48,9 @@ def checks(plan: Plan, backends: list[str]) -> list[tuple[str, Callable[[], Chec
         planned.append((f"authz/{backend}", lambda b=backend: authz_check(b)))
         planned.append((f"backup/{backend}", lambda b=backend: backup_check(b)))
     planned.append(("parsers/sqlite", lambda: parsers_check("sqlite", plan.parser_examples)))
+    # Load on the production database when there is one.
+    loaded = backends[-1]
+    planned.append((f"load/{loaded}", lambda: load_check(loaded, plan.load_seconds)))
     return planned
 
 

@@ -29,8 +29,8 @@ def _snapshot(url: str) -> dict[str, Any]:
     with transaction(url) as db:
         chain = audit.verify(db)
         return {
-            "balances": dict(db.execute(select(LedgerAccount.code, LedgerAccount.balance_fen))
-                             .tuples().all()),
+            "balances": {code: fen for code, fen in db.execute(
+                select(LedgerAccount.code, LedgerAccount.balance_fen))},
             "keys": set(db.scalars(select(LedgerEntry.idempotency_key))),
             "audit": (chain.count, chain.head_hash, chain.problem),
             "problems": ledger.check(db),
