@@ -20,6 +20,7 @@ from shebao.reliability.authz import authz_check
 from shebao.reliability.backups import backup_check
 from shebao.reliability.bank import bank_test
 from shebao.reliability.database import postgres_available
+from shebao.reliability.fuzz import fuzz_check
 from shebao.reliability.idempotency import idempotency_check
 from shebao.reliability.load import load_check
 from shebao.reliability.parsers import parsers_check
@@ -32,10 +33,13 @@ class Plan:
     load_seconds: float
     restart_postgres: bool
     parser_examples: int
+    fuzz_examples: int
 
 
-SHORT = Plan(bank_seconds=20, load_seconds=20, restart_postgres=False, parser_examples=200)
-SOAK = Plan(bank_seconds=300, load_seconds=300, restart_postgres=True, parser_examples=2000)
+SHORT = Plan(bank_seconds=20, load_seconds=20, restart_postgres=False, parser_examples=200,
+             fuzz_examples=3)
+SOAK = Plan(bank_seconds=300, load_seconds=300, restart_postgres=True, parser_examples=2000,
+            fuzz_examples=25)
 
 
 def checks(plan: Plan, backends: list[str]) -> list[tuple[str, Callable[[], CheckResult]]]:
@@ -48,9 +52,10 @@ def checks(plan: Plan, backends: list[str]) -> list[tuple[str, Callable[[], Chec
         planned.append((f"authz/{backend}", lambda b=backend: authz_check(b)))
         planned.append((f"backup/{backend}", lambda b=backend: backup_check(b)))
     planned.append(("parsers/sqlite", lambda: parsers_check("sqlite", plan.parser_examples)))
-    # Load on the production database when there is one.
-    loaded = backends[-1]
-    planned.append((f"load/{loaded}", lambda: load_check(loaded, plan.load_seconds)))
+    # Fuzzing and load on the production database when there is one.
+    main = backends[-1]
+    planned.append((f"fuzz/{main}", lambda: fuzz_check(main, plan.fuzz_examples)))
+    planned.append((f"load/{main}", lambda: load_check(main, plan.load_seconds)))
     return planned
 
 
