@@ -8,7 +8,9 @@ every role, for a record in the account's own province and one in the other, and
   post a redirect other than to the sign-in page or home) — each acceptance is a leak;
 - a record in the other province must not be shown to a provincial account (404) — a leak too;
 - a read the table allows, of a record in the account's own province, must be answered (200)
-  — a refusal there is a mismatch between the table and the code.
+  — a refusal there is a mismatch between the table and the code;
+- no answer, API or page, may carry a person's full identity number (they are masked by
+  default; only the reveal route shows one, with a permission and a reason) — a leak too.
 
 Requests carry no body ({} for writes): a role the table refuses must be refused whatever the
 body, and nobody's data changes unless the table allows it.
@@ -27,14 +29,19 @@ from typing import Any
 import httpx
 import yaml
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from shebao.auth.authz import PERMISSIONS
 from shebao.auth.models import Role
+from shebao.db.engine import transaction
+from shebao.registry.models import Person
 from shebao.reliability.harness import Live, live
 from shebao.reliability.report import CheckResult
 
 OWN, OTHER = "440000", "510000"
 SKIPPED = frozenset({"POST /api/v1/auth/logout", "POST /logout"})
+REVEAL = "POST /api/v1/persons/{person_id}/reveal"
+"""The one endpoint that answers with a full identity number (a permission and a reason)."""
 """Sign-outs end the very session the check signs in with: the table's row is checked for
 coverage only."""
 RECORD_PARAMS = ("person_id", "employer_id", "bill_id")
@@ -131,8 +138,21 @@ def _accepted(response: httpx.Response) -> bool:
     return httpx.URL(response.headers.get("location", "")).path not in ("/", "/login")
 
 
+def identity_numbers(url: str) -> frozenset[str]:
+    """Every full identity number in the database, to look for in answers."""
+    with transaction(url) as db:
+        return frozenset(db.scalars(select(Person.identity_number)))
+
+
+def unmasked(numbers: frozenset[str], text: str) -> int:
+    """How many of `numbers` appear in full in `text`."""
+    found = set(re.findall(r"[0-9]{17}[0-9Xx]", text))
+    return len(found & numbers)
+
+
 def _probe(system: Live, http: httpx.Client, result: CheckResult) -> None:
     own, other = _records(system, OWN), _records(system, OTHER)
+    numbers = identity_numbers(system.url)
     users: list[tuple[Role | None, dict[str, str]]] = [(None, {})] + [
         (role, system.as_role(role.value, OWN)) for role in Role]
     for endpoint, rule in matrix().items():
@@ -152,6 +172,11 @@ def _probe(system: Live, http: httpx.Client, result: CheckResult) -> None:
                     result.problems.append(f"{endpoint} as {role}: {response.status_code}")
                     continue
                 who = role.value if role else "nobody"
+                shown = unmasked(numbers, response.text) if endpoint != REVEAL else 0
+                if shown:
+                    result.leaked += shown
+                    result.problems.append(f"{endpoint} showed {who} {shown} full identity "
+                                           "number(s)")
                 if _accepted(response) and not rule.allows(role):
                     result.leaked += 1
                     result.problems.append(f"{endpoint} let {who} in ({response.status_code}) "

@@ -2,7 +2,8 @@
 
 For each operation and role, a bounded number of generated requests: no answer may be a 5xx,
 none may break its documented response schema, and none may be accepted (2xx) when the
-authorization matrix (auth/matrix.yaml) says the role may not call the endpoint.
+authorization matrix (auth/matrix.yaml) says the role may not call the endpoint, and none may
+carry a full identity number (but the reveal route's, which needs a permission and a reason).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from shebao.auth.models import Role
-from shebao.reliability.authz import SKIPPED, matrix
+from shebao.reliability.authz import REVEAL, SKIPPED, identity_numbers, matrix, unmasked
 from shebao.reliability.harness import Live, live
 from shebao.reliability.report import CheckResult
 
 
 def _fuzz(system: Live, operation: Any, role: Role, examples: int, result: CheckResult,
-          session: requests.Session) -> None:
+          session: requests.Session, numbers: frozenset[str]) -> None:
     endpoint = f"{operation.method.upper()} {operation.path}"
     rule = matrix()[endpoint]
     headers = system.as_role(role.value)
@@ -41,6 +42,10 @@ def _fuzz(system: Live, operation: Any, role: Role, examples: int, result: Check
         if 200 <= response.status_code < 300 and not rule.allows(role):
             result.leaked += 1
             raise AssertionError(f"accepted ({response.status_code}) against the matrix")
+        shown = unmasked(numbers, response.text) if endpoint != REVEAL else 0
+        if shown:
+            result.leaked += shown
+            raise AssertionError(f"{shown} full identity number(s) in the answer")
         case.validate_response(response, checks=[not_a_server_error,
                                                  response_schema_conformance])
 
@@ -62,9 +67,10 @@ def fuzz_check(backend: str = "sqlite", examples: int = 3, roles: tuple[Role, ..
         operations = [found.ok() for found in schema.get_all_operations()]
         operations = [op for op in operations
                       if f"{op.method.upper()} {op.path}" not in SKIPPED]
+        numbers = identity_numbers(system.url)
         for operation in operations:
             for role in roles:
-                _fuzz(system, operation, role, examples, result, session)
+                _fuzz(system, operation, role, examples, result, session, numbers)
     result.tried = (f"schemathesis: {len(operations)} operations x {len(roles)} roles x "
                     f"<= {examples} examples")
     result.seconds = time.monotonic() - started
