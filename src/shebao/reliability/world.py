@@ -36,6 +36,7 @@ STAFF_ROLES = (Role.clerk, Role.supervisor, Role.analyst, Role.admin)
 @dataclass(frozen=True)
 class OpenBill:
     id: int
+    employer_id: int
     province: str
     paid_on: date
     amount_fen: int
@@ -118,7 +119,8 @@ def _employees(db: Session, employer_id: int) -> list[str]:
 
 def _payable(bill: Bill) -> OpenBill:
     fee, _ = contributions.late_fee_on(bill, bill.due_date)
-    return OpenBill(id=bill.id, province=bill.province, paid_on=bill.due_date,
+    return OpenBill(id=bill.id, employer_id=bill.employer_id or 0, province=bill.province,
+                    paid_on=bill.due_date,
                     amount_fen=bill.amount_fen + fee)
 
 
