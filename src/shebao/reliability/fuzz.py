@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
@@ -24,7 +23,7 @@ from shebao.reliability.report import CheckResult
 
 
 def _fuzz(system: Live, operation: Any, role: Role, examples: int, result: CheckResult,
-          session: requests.Session, numbers: frozenset[str]) -> None:
+          numbers: frozenset[str]) -> None:
     endpoint = f"{operation.method.upper()} {operation.path}"
     rule = matrix()[endpoint]
     headers = system.as_role(role.value)
@@ -35,7 +34,7 @@ def _fuzz(system: Live, operation: Any, role: Role, examples: int, result: Check
               report_multiple_bugs=False)
     @given(operation.as_strategy())
     def holds(case: Any) -> None:
-        response = case.call(base_url=base, headers=headers, session=session, timeout=30)
+        response = case.call(base_url=base, headers=headers, timeout=30)
         result.operations += 1
         if response.status_code >= 500:
             result.server_errors += 1
@@ -62,7 +61,7 @@ def fuzz_check(backend: str = "sqlite", examples: int = 3, roles: tuple[Role, ..
                log_dir: Path | None = None) -> CheckResult:
     started = time.monotonic()
     result = CheckResult(name=f"fuzz/{backend}", tried="")
-    with live(backend, "fuzz", log_dir) as system, requests.Session() as session:
+    with live(backend, "fuzz", log_dir) as system:
         schema = schemathesis.openapi.from_url(f"{system.server.base_url}/openapi.json")
         operations = [found.ok() for found in schema.get_all_operations()]
         operations = [op for op in operations
@@ -70,7 +69,7 @@ def fuzz_check(backend: str = "sqlite", examples: int = 3, roles: tuple[Role, ..
         numbers = identity_numbers(system.url)
         for operation in operations:
             for role in roles:
-                _fuzz(system, operation, role, examples, result, session, numbers)
+                _fuzz(system, operation, role, examples, result, numbers)
     result.tried = (f"schemathesis: {len(operations)} operations x {len(roles)} roles x "
                     f"<= {examples} examples")
     result.seconds = time.monotonic() - started
