@@ -19,8 +19,9 @@ from sqlalchemy import select
 from shebao.db.engine import get_engine, transaction
 from shebao.ledger import service as ledger
 from shebao.ledger.models import LedgerAccount, LedgerEntry
+from shebao.reliability.client import ENTRIES
 from shebao.reliability.harness import Live, live
-from shebao.reliability.idempotency import ENTRIES, entry_body
+from shebao.reliability.idempotency import entry_body
 from shebao.reliability.report import CheckResult
 from shebao.supervision import audit
 

@@ -35,7 +35,7 @@ from shebao.ledger import accounts
 from shebao.ledger import service as ledger
 from shebao.ledger.models import LedgerAccount, LedgerEntry
 from shebao.registry.models import EmploymentSpell
-from shebao.reliability.client import until_answered
+from shebao.reliability.client import ENTRIES, until_answered
 from shebao.reliability.harness import Live, live
 from shebao.reliability.report import CheckResult
 from shebao.reliability.server import Server
@@ -43,7 +43,6 @@ from shebao.reliability.world import COUNTIES, OpenBill, World
 from shebao.transfers.models import Transfer
 from shebao.transfers.service import POOL_SCHEME
 
-ENTRIES = "/api/v1/ledger/entries"
 GRACE_S = 60.0
 """How long an operation in flight when the run ends may keep retrying before it is in doubt."""
 POSTGRES_CLUSTER = ("15", "main")
@@ -168,8 +167,10 @@ async def _client(
 
 def _restart_postgres() -> None:
     version, cluster = POSTGRES_CLUSTER
-    subprocess.run(["pg_ctlcluster", version, cluster, "stop", "-m", "immediate"], check=True)
-    subprocess.run(["pg_ctlcluster", version, cluster, "start"], check=True)
+    # Without systemd (containers, CI) pg_ctlcluster must not hand over to systemctl.
+    control = ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster]
+    subprocess.run([*control, "stop", "-m", "immediate"], check=True)
+    subprocess.run([*control, "start"], check=True)
 
 
 async def _chaos(run: BankRun, server: Server, stop_at: float, rng: random.Random,

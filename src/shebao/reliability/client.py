@@ -12,6 +12,8 @@ import httpx
 from shebao.reliability.world import PASSWORD
 
 RETRY_PAUSE_S = 0.05
+ENTRIES = "/api/v1/ledger/entries"
+"""Where postings go (POST, with an Idempotency-Key header)."""
 
 
 def sign_in(base_url: str, username: str) -> dict[str, str]:

@@ -16,10 +16,10 @@ from shebao.contributions.models import Payment
 from shebao.db.engine import transaction
 from shebao.ledger import accounts
 from shebao.ledger.models import LedgerEntry
+from shebao.reliability.client import ENTRIES
 from shebao.reliability.harness import Live, live
 from shebao.reliability.report import CheckResult
 
-ENTRIES = "/api/v1/ledger/entries"
 CONCURRENT = 16
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import httpx
 
+from shebao.reliability.client import ENTRIES
 from shebao.reliability.harness import Live, live
-from shebao.reliability.idempotency import ENTRIES, entry_body
+from shebao.reliability.idempotency import entry_body
 from shebao.reliability.report import CheckResult
 
 READ_SHARE = 0.7
