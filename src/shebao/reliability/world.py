@@ -30,6 +30,8 @@ FUNDED_SCHEMES = ("employee_pension", "employee_medical", "unemployment")
 POOL_SEED_FEN = 10_000_000_00
 """Each funded pool starts with ten million yuan, so transfers between pools never overdraw."""
 MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
+WAGE_FEN = 600_000
+"""A synthetic monthly wage of 6,000 yuan; billing applies each province's base floor and cap."""
 STAFF_ROLES = (Role.clerk, Role.supervisor, Role.analyst, Role.admin)
 
 
@@ -76,25 +78,23 @@ def build(url: str, employers_per_province: int = 3, persons_per_employer: int =
                 employer_ids.append(employer.id)
                 for _ in range(persons_per_employer):
                     sequence += 1
+                    birth = date(1980 + sequence % 20, 1 + sequence % 12, 10)
                     person = Person(
-                        identity_number=make_resident_id(county, date(1980 + sequence % 20,
-                                                                      1 + sequence % 12, 10),
-                                                         sequence),
+                        identity_number=make_resident_id(county, birth, sequence),
                         name=f"测试{sequence}", sex="male" if sequence % 2 else "female",
-                        birth_date=date(1980 + sequence % 20, 1 + sequence % 12, 10),
-                        hukou_region=county, residence_region=county,
+                        birth_date=birth, hukou_region=county, residence_region=county,
                     )
                     db.add(person)
                     db.flush()
                     person_ids.append(person.id)
                     start_employment(db, admin, EmploymentStart(
                         person_id=person.id, employer_id=employer.id,
-                        start_date=date(2024, 1, 1), monthly_wage_fen=600_000 + sequence * 100))
+                        start_date=date(2024, 1, 1), monthly_wage_fen=WAGE_FEN))
             world.employers[province], world.persons[province] = employer_ids, person_ids
         for employer_id in world.employers[province]:
             for month in MONTHS[:months]:
                 with transaction(url, write=True) as db:
-                    rows = [contributions.DeclaredRow(i + 1, number, 600_000)
+                    rows = [contributions.DeclaredRow(i + 1, number, WAGE_FEN)
                             for i, number in enumerate(_employees(db, employer_id))]
                     bill = contributions.declare(db, admin, employer_id, month, rows, "api")
                     world.bills.append(_payable(bill))
