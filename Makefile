@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint bench bench-tools browser guide clean
+.PHONY: install run test lint bench bench-tools browser guide clean reliability soak
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,17 @@ bench-tools:
 
 bench: install $(BENCH_OPENFISCA_INSTALLED) bench-tools
 	@set -e; for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+# Reliability and security (docs/reliability.md): the bank test under kill -9, idempotency,
+# authorization, parsers, backup and restore, load. One table, then one JSON line. PostgreSQL
+# checks run when SHEBAO_TEST_DATABASE_URL (or 127.0.0.1:5432) answers.
+reliability: install
+	$(BIN)/python -m shebao.reliability
+
+# The long run: five minutes of bank test and of load, and PostgreSQL itself stopped
+# (pg_ctlcluster ... stop -m immediate) and restarted during the bank test.
+soak: install
+	$(BIN)/python -m shebao.reliability --soak
 
 clean:
 	rm -rf $(VENV) $(BENCH_OPENFISCA) var test-artifacts .pytest_cache .ruff_cache

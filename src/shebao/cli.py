@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -145,6 +146,36 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
     upgrade(revision=revision)
     typer.echo(f"database at revision {current_revision()}")
+
+
+@db_app.command("backup")
+@refusals_exit_2
+def db_backup(file: Annotated[Path, typer.Argument(help="The backup file to write.")]) -> None:
+    """Back up the database (pg_dump, or SQLite's backup API) while it serves."""
+    from shebao.config import get_settings
+    from shebao.db.backup import BackupFailed, backup
+
+    try:
+        backup(get_settings().database_url, file)
+    except BackupFailed as failed:
+        typer.echo(f"error: {failed}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up to {file} ({file.stat().st_size} bytes)")
+
+
+@db_app.command("restore")
+@refusals_exit_2
+def db_restore(file: Annotated[Path, typer.Argument(help="A file `db backup` wrote.")]) -> None:
+    """Replace the database with a backup (stop the API workers first)."""
+    from shebao.config import get_settings
+    from shebao.db.backup import BackupFailed, restore
+
+    try:
+        restore(get_settings().database_url, file)
+    except BackupFailed as failed:
+        typer.echo(f"error: {failed}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored from {file}")
 
 
 @users_app.command("create")

@@ -70,10 +70,15 @@ async def get_write_db(request: Request, db: Db) -> AsyncIterator[Session]:
 
     On PostgreSQL a write transaction is an ordinary one, so the request's session serves: the
     signed-in user is looked up and the write is made on one connection, in one transaction.
+    On SQLite the request then holds one connection at a time: the user's, then the writer's.
     """
     if db.get_bind().dialect.name != "sqlite":
         yield db
         return
+    # End the read transaction the user was looked up in, giving its connection back: a request
+    # holding a read connection while it waits for a write one would, with as many requests at
+    # once as the pool has connections, leave every request waiting (pool exhausted, 500).
+    db.commit()
     session = get_sessionmaker(request.app.state.settings.database_url, write=True)()
     audit.attach_context(session, audit_context(request))
     try:

@@ -11,8 +11,6 @@ the discrepancies and decides, and the reason is recorded with the decision.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from shebao import csvrows
 from shebao.assistance.models import (
     EXTERNAL_KINDS,
     HOUSEHOLD_PROGRAMMES,
@@ -441,10 +440,10 @@ def _allowance(db: Session, app: AssistanceApplication, person: Person | None,
 
 def read_csv(text: str) -> list[tuple[int, dict[str, str]]]:
     """Rows of an external file as (line number, row); the header must be exactly CSV_HEADER."""
-    reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != CSV_HEADER:
+    header, found = csvrows.records(text)
+    if header != CSV_HEADER:
         raise InputError("file", f"the header must be {','.join(CSV_HEADER)}")
-    return [(reader.line_num, row) for row in reader]
+    return found
 
 
 def import_file(

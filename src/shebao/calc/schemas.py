@@ -6,6 +6,7 @@ an `explanation`: the steps, and the parameters used with their legal references
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -202,7 +203,7 @@ class TransferYear(BaseModel):
 class TransferRequest(Request):
     history: list[TransferYear] = Field(min_length=1, max_length=100)
     account_balance_fen: Fen
-    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date: dt.date | None = Field(default=None, description="YYYY-MM-DD; default today")
 
 
 class TransferResult(Result):

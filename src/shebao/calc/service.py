@@ -293,7 +293,7 @@ def injury_rule(req: s.InjuryRequest) -> s.InjuryResult:
 
 
 def transfer_rule(req: s.TransferRequest) -> s.TransferResult:
-    on = dt.date.fromisoformat(req.date) if req.date else dt.date.today()
+    on = req.date or dt.date.today()
     snap = _snapshot(on, None, req.scenario)
     used = b.bind(
         snap,

@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import calendar
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +22,7 @@ import numpy as np
 from sqlalchemy import Select, bindparam, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
+from shebao import csvrows
 from shebao.auth.authz import NotFound, employer_for, person_for, reach_employer, require
 from shebao.auth.models import Role, User
 from shebao.contributions.models import (
@@ -74,7 +73,7 @@ def month_bounds(month: str, field: str = "month") -> tuple[date, date]:
 
 def read_csv(text: str) -> list[DeclaredRow]:
     """Rows of a declaration file: a header `identity_number,wage_fen`, then one row a person."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csvrows.rows(text)
     header = [h.strip().lower() for h in next(reader, [])]
     if header[:2] != ["identity_number", "wage_fen"]:
         raise InputError("file", "the first line must be the header identity_number,wage_fen", 1)

@@ -15,8 +15,6 @@ and its outcome — decided by a person, with recoveries and fines posted to the
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shebao import csvrows
 from shebao.auth.authz import NotFound, may_reach_region, require
 from shebao.auth.models import User
 from shebao.benefits.pension import payroll
@@ -253,10 +252,10 @@ def import_external_wages(db: Session, user: User, text: str, source: str) -> in
     require(user, "supervision.import")
     if not re.fullmatch(r"[a-z][a-z0-9_-]{1,31}", source):
         raise InputError("source", "2 to 32 lowercase letters, digits, '_' or '-' (e.g. tax)")
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or tuple(reader.fieldnames) != EXTERNAL_COLUMNS:
+    header, found = csvrows.records(text)
+    if header != EXTERNAL_COLUMNS:
         raise InputError("file", f"the header must be {','.join(EXTERNAL_COLUMNS)}")
-    rows = list(reader)
+    rows = [row for _, row in found]
     if not rows or len(rows) > MAX_IMPORT_ROWS:
         raise InputError("file", f"must hold 1 to {MAX_IMPORT_ROWS} rows")
     persons = dict(db.execute(select(Person.identity_number, Person.id).where(

@@ -15,9 +15,7 @@ retry and returns the first settlement.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from shebao import csvrows
 from shebao.auth.authz import (
     NotFound,
     employer_for,
@@ -198,7 +197,7 @@ def read_csv(text: str) -> tuple[list[ClaimRow], list[InputError]]:
     """Claims of an upload, and the rows that could not be read: the header CSV_HEADER, then
     one row per billed item. The rows of one claim share its claim_no and must agree on the
     claim's own columns. Unreadable rows are reported with the other checks' findings."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csvrows.rows(text)
     header = [h.strip().lower() for h in next(reader, [])]
     if header != CSV_HEADER:
         raise InputError("file", f"the first line must be the header {','.join(CSV_HEADER)}", 1)
