@@ -39,7 +39,7 @@ def _staff(request: Request, user: User | None, csrf_token: str | None = None
     """The answer for anyone not at the desk (or a form without its token), or None."""
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    if user.role == Role.citizen:
+    if user.role == Role.citizen and request.method == "GET":
         return RedirectResponse("/portal", status_code=303)
     if not has_permission(user, "person.reveal") and not has_permission(user, "person.write"):
         return Response("your role does not serve at the desk", status_code=403)

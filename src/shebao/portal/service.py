@@ -178,12 +178,13 @@ def request_correction(db: Session, user: User, person_id: int, field: str, valu
 
 def corrections(db: Session, user: User, person_id: int | None = None,
                 open_only: bool = False) -> list[CorrectionRequest]:
-    require(user, "correction.request" if user.role == Role.citizen else "correction.decide")
     query = select(CorrectionRequest)
     if user.role == Role.citizen or person_id is not None:
-        person = person_for(db, user, person_id or user.person_id or -1, "person.read")
+        # one person's requests: part of what the platform keeps on them (their data)
+        person = person_for(db, user, person_id or user.person_id or -1, "data.export")
         query = query.where(CorrectionRequest.person_id == person.id)
     else:
+        require(user, "correction.decide")  # the region's queue
         prefix = scope_prefix(user.region_code)
         query = query.where(CorrectionRequest.region_code.startswith(prefix))
     if open_only:

@@ -31,11 +31,14 @@ MaybeUser = Annotated[User | None, Depends(optional_user)]
 OFFSETS = (-36, -24, -12, 0, 12, 24, 36)
 
 
-def _citizen(user: User | None) -> Response | None:
-    """The answer for anyone who is not a signed-in citizen with a record, or None."""
+def _citizen(user: User | None, form: bool = False) -> Response | None:
+    """The answer for anyone who is not a signed-in citizen with a record, or None: a page
+    sends staff to the desk; a form posted by anyone else is refused."""
     if user is None:
         return RedirectResponse("/login", status_code=303)
     if user.role != Role.citizen or user.person_id is None:
+        if form:
+            return Response("only a citizen's account uses this form", status_code=403)
         return RedirectResponse("/desk", status_code=303)
     return None
 
@@ -111,7 +114,7 @@ def file_appeal(
     subject_ref: Annotated[str, Form(max_length=64)] = "",
     csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    if (refused := _citizen(user)) is not None:
+    if (refused := _citizen(user, form=True)) is not None:
         return refused
     assert user is not None and user.person_id is not None
     if not csrf_ok(request, csrf_token):
@@ -165,7 +168,7 @@ def request_correction(
     reason: Annotated[str, Form(max_length=1000)] = "",
     csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    if (refused := _citizen(user)) is not None:
+    if (refused := _citizen(user, form=True)) is not None:
         return refused
     assert user is not None and user.person_id is not None
     if not csrf_ok(request, csrf_token):
@@ -193,7 +196,7 @@ def mark_read(
     notice_id: int, request: Request, db: WriteDb, user: MaybeUser,
     csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    if (refused := _citizen(user)) is not None:
+    if (refused := _citizen(user, form=True)) is not None:
         return refused
     assert user is not None
     if not csrf_ok(request, csrf_token):

@@ -54,7 +54,7 @@ NATIONAL = (Role.analyst, Role.admin)
 class Rule:
     """Who may call an endpoint."""
 
-    kind: str  # public | signed-in | all | any
+    kind: str  # public | signed-in | all | any | role
     permissions: tuple[str, ...] = ()
 
     def allows(self, role: Role | None) -> bool:
@@ -64,6 +64,8 @@ class Rule:
             return False
         if self.kind == "signed-in":
             return True
+        if self.kind == "role":  # a page for one kind of account (an employer's own pages)
+            return role.value in self.permissions
         held = [role in PERMISSIONS[p] for p in self.permissions]
         return all(held) if self.kind == "all" else any(held)
 
@@ -75,6 +77,8 @@ def _rule(value: Any) -> Rule:
         return Rule("all", tuple(value))
     if isinstance(value, dict) and set(value) == {"any"}:
         return Rule("any", tuple(value["any"]))
+    if isinstance(value, dict) and set(value) == {"role"}:
+        return Rule("role", tuple(value["role"]))
     raise ValueError(f"matrix: cannot read {value!r}")
 
 
@@ -109,7 +113,9 @@ def coverage_problems(app: FastAPI) -> list[str]:
     problems = [f"{e}: no row in auth/matrix.yaml" for e in sorted(present - set(table))]
     problems += [f"{e}: a row for no endpoint" for e in sorted(set(table) - present)]
     problems += [f"{e}: unknown permission {p}" for e, rule in table.items()
-                 for p in rule.permissions if p not in PERMISSIONS]
+                 if rule.kind != "role" for p in rule.permissions if p not in PERMISSIONS]
+    problems += [f"{e}: unknown role {r}" for e, rule in table.items()
+                 if rule.kind == "role" for r in rule.permissions if r not in Role.__members__]
     return problems
 
 
