@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shebao.reliability.at_rest import at_rest_check
 from shebao.reliability.authz import authz_check
 from shebao.reliability.backups import backup_check
 from shebao.reliability.bank import bank_test
@@ -51,6 +52,7 @@ def checks(plan: Plan, backends: list[str]) -> list[tuple[str, Callable[[], Chec
         planned.append((f"idempotency/{backend}", lambda b=backend: idempotency_check(b)))
         planned.append((f"authz/{backend}", lambda b=backend: authz_check(b)))
         planned.append((f"backup/{backend}", lambda b=backend: backup_check(b)))
+        planned.append((f"at-rest/{backend}", lambda b=backend: at_rest_check(b)))
     planned.append(("parsers/sqlite", lambda: parsers_check("sqlite", plan.parser_examples)))
     # Fuzzing and load on the production database when there is one.
     main = backends[-1]
