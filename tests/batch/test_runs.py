@@ -76,7 +76,7 @@ def test_payroll_indexes_later_years_and_pays_only_the_authenticated_living(
     residents = persons.filter((pl.col("scheme") == "resident") & (pl.col("status") == "paid"))
     assert residents.height
     expected = pension.resident_pension(
-        residents["account_balance_fen"].to_numpy(), local_top_up=0,
+        residents["account_balance_fen"].to_numpy(),
         **b.resident_pension_arguments(Policy.at(dt.date(2026, 1, 1), "510000"),
                                        "510000").values)["total"]
     assert (residents["amount_fen"].to_numpy() == expected).all()

@@ -27,7 +27,6 @@ import polars as pl
 import yaml
 from numpy.typing import NDArray
 
-from shebao.batch.runs import NO_LOCAL_TOP_UP
 from shebao.errors import InputError
 from shebao.policy import PROVINCE_CODES, Policy
 from shebao.policy import bindings as b
@@ -244,7 +243,7 @@ def _province_frame(i: int, province: ProvinceInputs, n: int, seed: int, as_of: 
         * rng.lognormal(0, record["resident_balance_sigma"], n))
     if resident_pensioner.any():
         resident = pension.resident_pension(
-            resident_balance[resident_pensioner], local_top_up=NO_LOCAL_TOP_UP,
+            resident_balance[resident_pensioner],
             **b.resident_pension_arguments(snapshot, province.code).values)
         pension_fen[resident_pensioner] = resident["total"]
         balance = np.where(resident_pensioner, resident_balance, balance)

@@ -29,8 +29,6 @@ from shebao.policy.formulas.contributions import ENTERPRISE_SIZES
 from shebao.policy.formulas.periods import format_month
 from shebao.registry.identifiers import mask_resident_id
 
-#: The parameters hold no provincial top-up of the residents' basic pension: none is paid.
-NO_LOCAL_TOP_UP = 0
 #: Months the checks accept: 1900-01 … 2100-12 as month numbers (year × 12 + month − 1).
 _FIRST_MONTH, _LAST_MONTH = 1900 * 12, 2100 * 12 + 11
 
@@ -263,7 +261,7 @@ def payroll_partition(part: Partition) -> dict[str, Any]:
     employee = (frame["pension_scheme"] == "employee").to_numpy()
     if (~employee).any():
         amount[~employee] = pension.resident_pension(
-            frame["account_balance_fen"].to_numpy()[~employee], local_top_up=NO_LOCAL_TOP_UP,
+            frame["account_balance_fen"].to_numpy()[~employee],
             **b.resident_pension_arguments(_snapshot(part), part.province).values)["total"]
     award_year = frame["award_month"].to_numpy() // 12
     months = frame["contribution_months"].to_numpy()

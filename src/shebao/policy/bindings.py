@@ -313,6 +313,7 @@ def resident_pension_arguments(snapshot: PolicySnapshot, region: str) -> Argumen
         snapshot,
         {
             "minimum_basic_pension": "resident_pension.minimum_basic_pension",
+            "local_top_up": "resident_pension.local_top_up",
             "resident_account_divisor": "resident_pension.account_divisor",
         },
         region,

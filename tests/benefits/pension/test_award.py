@@ -15,6 +15,9 @@ from shebao.db.engine import transaction
 from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
+from shebao.policy import Policy
+from shebao.policy import bindings as b
+from shebao.policy.formulas import pension
 from shebao.policy.formulas.periods import format_month, parse_month
 from shebao.registry.schemas import DeathRecord
 from shebao.registry.service import record_death
@@ -177,3 +180,15 @@ def test_a_residents_pension_needs_age_60_and_fifteen_years(database_url: str) -
             service.create_application(db, maker, service.ApplicationInput(
                 person_id=farmer, scheme="resident", deemed_months=12, deemed_basis="x"))
         assert deemed.value.field == "deemed_months"
+
+
+def test_a_residents_award_binds_every_argument_of_the_formula() -> None:
+    """What `service.compute_resident` computes, through the same binding: 156,000 fen in the
+    account (12 years at the lowest tier, 100 + 30 yuan), at 60 in March 2026 the national
+    minimum basic pension of 2026, 163 yuan, no provincial top-up (none is set), and
+    156,000 ÷ 139 = 1,122.3 → 1,122 fen: 17,422 fen a month."""
+    used = b.resident_pension_arguments(Policy.at(date(2026, 3, 1), "510000"), "510000")
+    assert used.values["local_top_up"] == 0
+    award = pension.resident_pension(156000, **used.values)
+    assert (int(award["basic"]), int(award["account"]), int(award["total"])) == (
+        16300, 1122, 17422)
