@@ -8,8 +8,9 @@ statement; the work queues list what the role decides, the appeals queue among t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -156,8 +157,18 @@ def reveal(
     return _person_page(request, db, user, person_id, revealed=number)
 
 
-def _receipt(request: Request, user: User, person_id: int, what: str, number: int,
-             filed_on: date, due_on: date | None) -> Response:
+def _on_behalf(request: Request, db: Session, user: User, person_id: int,
+               file: Callable[[], Any],
+               receipt: Callable[[Any], tuple[str, int, date, date | None]]) -> Response:
+    """File something for the person at the counter: the person's page again with the reason
+    if it is refused (nothing kept), else the printable receipt (what, number, filed, due)."""
+    try:
+        made = file()
+    except InputError as refused_input:
+        db.rollback()
+        return _person_page(request, db, user, person_id, 422, error=refused_input)
+    db.commit()
+    what, number, filed_on, due_on = receipt(made)
     return render(request, "desk_receipt.html", user=user, person_id=person_id, what=what,
                   number=number, filed_on=filed_on, due_on=due_on)
 
@@ -173,15 +184,11 @@ def appeal_on_behalf(
     if (refused := _staff(request, user, csrf_token)) is not None:
         return refused
     assert user is not None
-    try:
-        made = portal.file_appeal(db, user, portal.AppealInput(
-            person_id, kind, subject, text, subject_ref))
-    except InputError as refused_input:
-        db.rollback()
-        return _person_page(request, db, user, person_id, 422, error=refused_input)
-    db.commit()
-    return _receipt(request, user, person_id, "kind_" + made.kind, made.id, made.filed_on,
-                    made.due_on)
+    return _on_behalf(
+        request, db, user, person_id,
+        lambda: portal.file_appeal(db, user, portal.AppealInput(
+            person_id, kind, subject, text, subject_ref)),
+        lambda made: ("kind_" + made.kind, made.id, made.filed_on, made.due_on))
 
 
 @router.post("/desk/persons/{person_id}/corrections", response_class=HTMLResponse)
@@ -195,14 +202,10 @@ def correction_on_behalf(
     if (refused := _staff(request, user, csrf_token)) is not None:
         return refused
     assert user is not None
-    try:
-        made = portal.request_correction(db, user, person_id, field, requested_value, reason)
-    except InputError as refused_input:
-        db.rollback()
-        return _person_page(request, db, user, person_id, 422, error=refused_input)
-    db.commit()
-    return _receipt(request, user, person_id, "correction_new", made.id, made.filed_on,
-                    made.due_on)
+    return _on_behalf(
+        request, db, user, person_id,
+        lambda: portal.request_correction(db, user, person_id, field, requested_value, reason),
+        lambda made: ("correction_new", made.id, made.filed_on, made.due_on))
 
 
 @router.post("/desk/persons/{person_id}/transfers", response_class=HTMLResponse)
@@ -214,15 +217,11 @@ def transfer_on_behalf(
     if (refused := _staff(request, user, csrf_token)) is not None:
         return refused
     assert user is not None
-    try:
-        made = transfers.apply(db, user, transfers.ApplicationInput(
-            person_id, destination_province))
-    except InputError as refused_input:
-        db.rollback()
-        return _person_page(request, db, user, person_id, 422, error=refused_input)
-    db.commit()
-    return _receipt(request, user, person_id, "transfer_apply", made.id, made.applied_on,
-                    made.due_on)
+    return _on_behalf(
+        request, db, user, person_id,
+        lambda: transfers.apply(db, user, transfers.ApplicationInput(
+            person_id, destination_province)),
+        lambda made: ("transfer_apply", made.id, made.applied_on, made.due_on))
 
 
 @router.get("/desk/persons/{person_id}/statement", response_class=HTMLResponse)
