@@ -13,25 +13,22 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from shebao.auth.models import User
 from shebao.contributions import bulk, service
 from shebao.contributions.models import Bill
-from shebao.db.engine import get_engine, transaction
-from shebao.db.migrate import upgrade
+from shebao.db.engine import transaction
 from shebao.errors import InputErrors
 from shebao.ledger import service as ledger
 from shebao.registry.models import EmploymentSpell, Enrollment, Person
+from shebao.reliability.database import scratch_database
 from shebao.supervision import audit
-from tests.conftest import POSTGRES_URL
 from tests.helpers import add_person, add_user
 from tests.registry.world import build
 
@@ -50,20 +47,8 @@ def _postgres_only(url: str) -> None:
 def second_database(database_url: str) -> Iterator[str]:
     """A second, freshly migrated PostgreSQL database, dropped afterwards."""
     _postgres_only(database_url)
-    assert POSTGRES_URL
-    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    name = f"shebao_bulk_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with scratch_database("postgresql") as url:
         yield url
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _world(url: str) -> list[tuple[int, int, int]]:
