@@ -19,8 +19,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
+from shebao.registry.models import EmploymentSpell, Person
 from tests.conftest import IN_CI
 
 ROLES = ("citizen", "employer", "clerk", "supervisor", "analyst", "admin")
@@ -200,10 +201,12 @@ def _declaration_csv(data: Path) -> tuple[str, str]:
                               ).scalar_one()
         month = db.execute(text("SELECT max(month) FROM declarations WHERE employer_id = :e"),
                            {"e": employer}).scalar_one()
-        rows = db.execute(text(
-            "SELECT p.identity_number, s.monthly_wage_fen FROM employment_spells s JOIN persons p"
-            " ON p.id = s.person_id WHERE s.employer_id = :e AND s.end_date IS NULL"),
-            {"e": employer}).all()
+        # through the model: identity numbers are sealed at rest (registry/sealed.py)
+        rows = db.execute(
+            select(Person.identity_number, EmploymentSpell.monthly_wage_fen)
+            .join(EmploymentSpell, EmploymentSpell.person_id == Person.id)
+            .where(EmploymentSpell.employer_id == employer, EmploymentSpell.end_date.is_(None))
+        ).all()
     engine.dispose()
     year, number = divmod(int(month[:4]) * 12 + int(month[5:]), 12)
     following = f"{year:04d}-{number + 1:02d}"
