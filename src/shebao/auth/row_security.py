@@ -34,9 +34,10 @@ _KEY = "row_security_prefix"
 
 
 def _enter(connection: Any, prefix: str) -> None:
-    connection.exec_driver_sql(f"SET LOCAL ROLE {SCOPED_ROLE}")
-    connection.execute(text("SELECT set_config(:setting, :prefix, true)"),
-                       {"setting": PREFIX_SETTING, "prefix": "^" + prefix})
+    """SET LOCAL ROLE and the region prefix in one round trip."""
+    connection.execute(text("SELECT set_config('role', :role, true), "
+                            "set_config(:setting, :prefix, true)"),
+                       {"role": SCOPED_ROLE, "setting": PREFIX_SETTING, "prefix": "^" + prefix})
 
 
 def wall(db: Session, user: User) -> None:

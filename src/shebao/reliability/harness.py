@@ -30,13 +30,14 @@ class Live:
 
 
 @contextmanager
-def live(backend: str, name: str, log_dir: Path | None = None) -> Iterator[Live]:
-    """The world on a scratch `backend` database, served; the worker's log is
+def live(backend: str, name: str, log_dir: Path | None = None,
+         workers: int = 1) -> Iterator[Live]:
+    """The world on a scratch `backend` database, served by `workers` processes; the log is
     <log_dir or the temporary folder>/shebao-<name>-<backend>-<pid>.log."""
     with scratch_database(backend) as url:
         world = build(url)
         get_engine(url).dispose()  # the worker is the only one writing from now on
         log = Path(log_dir or tempfile.gettempdir()) / f"shebao-{name}-{backend}-{os.getpid()}.log"
-        with Server(url, log) as server:
+        with Server(url, log, workers=workers) as server:
             headers = {user: sign_in(server.base_url, user) for user in set(world.users.values())}
             yield Live(url, world, server, headers)

@@ -23,6 +23,9 @@ from shebao.reliability.report import CheckResult
 
 READ_SHARE = 0.7
 GOAL_P95_MS = {"read": 200.0, "write": 500.0}
+WORKERS = 2
+"""API worker processes, one a core of the 2-core machine the figures come from, as a
+deployment would run them (`shebao serve --workers`)."""
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -70,7 +73,7 @@ def load_check(backend: str, seconds: float = 20.0, clients: int = 16,
     started = time.monotonic()
     latencies: dict[str, list[float]] = {"read": [], "write": []}
     errors: list[str] = []
-    with live(backend, "load", log_dir) as system:
+    with live(backend, "load", log_dir, workers=WORKERS) as system:
         stop_at = time.monotonic() + seconds
 
         async def everything() -> None:

@@ -28,10 +28,13 @@ def free_port() -> int:
 
 
 class Server:
-    """One API worker process serving `database_url` on 127.0.0.1."""
+    """The API serving `database_url` on 127.0.0.1: one worker process, or `workers` of them
+    under uvicorn's supervisor (a kill then takes the whole group)."""
 
-    def __init__(self, database_url: str, log: Path, secret_key: str = "reliability") -> None:
+    def __init__(self, database_url: str, log: Path, secret_key: str = "reliability",
+                 workers: int = 1) -> None:
         self.database_url = database_url
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -52,7 +55,7 @@ class Server:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "shebao.cli", "serve", "--port", str(self.port),
-                 "--no-access-log"],
+                 "--workers", str(self.workers), "--no-access-log"],
                 env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
         self.starts += 1
@@ -71,9 +74,10 @@ class Server:
         raise RuntimeError(f"shebao serve did not answer within {START_TIMEOUT_S:.0f} s")
 
     def kill(self) -> None:
-        """SIGKILL: no clean-up, no flush, requests in flight cut off."""
+        """SIGKILL to the server's process group (its workers too): no clean-up, no flush,
+        requests in flight cut off."""
         if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             self.kills += 1
         self.process = None
