@@ -245,9 +245,9 @@ def _pensioners(part: Partition) -> pl.DataFrame:
 
 def authentication_lapses(part: Partition, frame: pl.DataFrame) -> NDArray[np.int64]:
     """The month each pensioner's authentication no longer covers (the payroll's rule)."""
-    covers = b.survival_authentication_months(_snapshot(part), part.province).values
-    last = np.maximum(frame["last_auth_month"].to_numpy(), frame["award_month"].to_numpy())
-    return last + int(covers["period_months"]) + int(covers["grace_months"])
+    return pension.authentication_lapse(
+        np.maximum(frame["last_auth_month"].to_numpy(), frame["award_month"].to_numpy()),
+        **b.survival_authentication_months(_snapshot(part), part.province).values)
 
 
 def payroll_partition(part: Partition) -> dict[str, Any]:

@@ -131,7 +131,8 @@ class _Context:
     paid: dict[int, set[str]]
     amounts: dict[int, list[PensionAmount]]
     authenticated: dict[int, dt.date]
-    covers_months: int
+    covers: dict[str, Any]
+    """The survival authentication's period and grace (`pension.authentication_lapse`)."""
     paid_on: dt.date
     actor_id: int | None
 
@@ -156,10 +157,9 @@ def _context(db: Session, awards: list[PensionAward], province: str, month: int,
         .group_by(SurvivalAuthentication.person_id)
     ).all())
     persons = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(person_ids)))}
-    period = b.survival_authentication_months(
+    covers = b.survival_authentication_months(
         Policy.at(b.month_start(month), province), province).values
-    return _Context(persons, paid, amounts, authenticated,
-                    int(period["period_months"]) + int(period["grace_months"]), paid_on, actor_id)
+    return _Context(persons, paid, amounts, authenticated, covers, paid_on, actor_id)
 
 
 def _amount_in_force(amounts: list[PensionAmount], month: str) -> PensionAmount:
@@ -245,7 +245,7 @@ def _settle(db: Session, award: PensionAward, month: int, ctx: _Context,
         settled.overpayments = _stop_for_death(db, award, person, ctx.paid_on, ctx.actor_id)
         last = min(month, _month_of(person.death_date))
     since = max(ctx.authenticated.get(person.id, award.approved_on), award.approved_on)
-    covered_before = _month_of(since) + ctx.covers_months
+    covered_before = int(pension.authentication_lapse(_month_of(since), **ctx.covers))
     due = [m for m in range(parse_month(award.first_month), last + 1)
            if format_month(m) not in ctx.paid[award.id]]
     uncovered = [m for m in due if m >= covered_before]
@@ -445,8 +445,8 @@ def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_o
     common = (
         (alive_in_payment == 1)
         & (paid_before == month - first_month)
-        & (month < np.maximum(last_authenticated, approved) + int(covers["period_months"])
-           + int(covers["grace_months"]))
+        & (month < pension.authentication_lapse(np.maximum(last_authenticated, approved),
+                                                 **covers))
         & (total > 0)
     )
     from_account = np.where(common, np.minimum(account_part, np.maximum(balance, 0)), 0)
@@ -749,10 +749,9 @@ def next_authentication_due(db: Session, award: PensionAward) -> str:
     last = db.scalar(select(func.max(SurvivalAuthentication.authenticated_on)).where(
         SurvivalAuthentication.person_id == award.person_id))
     since = max(last or award.approved_on, award.approved_on)
-    period = b.survival_authentication_months(
-        Policy.at(dt.date.today(), award.province), award.province).values
-    return format_month(_month_of(since) + int(period["period_months"])
-                        + int(period["grace_months"]))
+    return format_month(int(pension.authentication_lapse(
+        _month_of(since), **b.survival_authentication_months(
+            Policy.at(dt.date.today(), award.province), award.province).values)))
 
 
 def payments_of(db: Session, user: User, person_id: int) -> list[PensionPayment]:

@@ -247,6 +247,15 @@ def indexation_increase(
     }
 
 
+def authentication_lapse(
+    last_covered_month: ArrayLike, *, period_months: int, grace_months: int
+) -> NDArray[np.int64]:
+    """The first month a pension is no longer paid without a new survival authentication:
+    the later of the last authentication and the award, plus the period and the grace months
+    (months as numbers, year × 12 + month − 1)."""
+    return np.asarray(last_covered_month, dtype=np.int64) + int(period_months) + int(grace_months)
+
+
 def resident_pension(
     account_balance: ArrayLike,
     *,
