@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Literal, ParamSpec, TypeVar
 
 import typer
 
@@ -148,18 +148,23 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     typer.echo(f"database at revision {current_revision()}")
 
 
+def _backup_step(step: Literal["backup", "restore"], file: Path) -> None:
+    """`backup` or `restore` of the configured database; a failure is exit code 1."""
+    from shebao.config import get_settings
+    from shebao.db import backup as backups
+
+    try:
+        getattr(backups, step)(get_settings().database_url, file)
+    except backups.BackupFailed as failed:
+        typer.echo(f"error: {failed}", err=True)
+        raise typer.Exit(1) from None
+
+
 @db_app.command("backup")
 @refusals_exit_2
 def db_backup(file: Annotated[Path, typer.Argument(help="The backup file to write.")]) -> None:
     """Back up the database (pg_dump, or SQLite's backup API) while it serves."""
-    from shebao.config import get_settings
-    from shebao.db.backup import BackupFailed, backup
-
-    try:
-        backup(get_settings().database_url, file)
-    except BackupFailed as failed:
-        typer.echo(f"error: {failed}", err=True)
-        raise typer.Exit(1) from None
+    _backup_step("backup", file)
     typer.echo(f"backed up to {file} ({file.stat().st_size} bytes)")
 
 
@@ -167,14 +172,7 @@ def db_backup(file: Annotated[Path, typer.Argument(help="The backup file to writ
 @refusals_exit_2
 def db_restore(file: Annotated[Path, typer.Argument(help="A file `db backup` wrote.")]) -> None:
     """Replace the database with a backup (stop the API workers first)."""
-    from shebao.config import get_settings
-    from shebao.db.backup import BackupFailed, restore
-
-    try:
-        restore(get_settings().database_url, file)
-    except BackupFailed as failed:
-        typer.echo(f"error: {failed}", err=True)
-        raise typer.Exit(1) from None
+    _backup_step("restore", file)
     typer.echo(f"restored from {file}")
 
 
