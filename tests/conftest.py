@@ -76,11 +76,15 @@ def database_url(
         yield url
         get_engine(url).dispose()
         return
-    url = request.getfixturevalue("postgres_database")
+    yield emptied(request.getfixturevalue("postgres_database"))
+
+
+def emptied(url: str) -> str:
+    """The session's PostgreSQL database with every table emptied, for one test."""
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with get_engine(url).begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield url
+    return url
 
 
 @pytest.fixture

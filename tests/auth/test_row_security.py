@@ -12,10 +12,10 @@ from sqlalchemy.exc import ProgrammingError
 
 from shebao.auth.models import User
 from shebao.auth.row_security import wall
-from shebao.db.engine import get_engine, get_sessionmaker, transaction
-from shebao.db.models import Base
+from shebao.db.engine import get_sessionmaker, transaction
 from shebao.registry.identifiers import make_resident_id
 from shebao.registry.models import Person
+from tests.conftest import emptied
 from tests.helpers import bearer, two_counties
 
 pytestmark = pytest.mark.postgres
@@ -24,11 +24,7 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest) -> str:
     """PostgreSQL only (SQLite has no row security), emptied for each test."""
-    url = request.getfixturevalue("postgres_database")
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with get_engine(url).begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    return url
+    return emptied(request.getfixturevalue("postgres_database"))
 
 
 @pytest.fixture

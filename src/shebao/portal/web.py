@@ -31,15 +31,18 @@ MaybeUser = Annotated[User | None, Depends(optional_user)]
 OFFSETS = (-36, -24, -12, 0, 12, 24, 36)
 
 
-def _citizen(user: User | None, form: bool = False) -> Response | None:
+def _citizen(user: User | None, form: tuple[Request, str] | None = None) -> Response | None:
     """The answer for anyone who is not a signed-in citizen with a record, or None: a page
-    sends staff to the desk; a form posted by anyone else is refused."""
+    sends staff to the desk; a form (its request and CSRF token) posted by anyone else, or
+    without its token, is refused."""
     if user is None:
         return RedirectResponse("/login", status_code=303)
     if user.role != Role.citizen or user.person_id is None:
-        if form:
+        if form is not None:
             return Response("only a citizen's account uses this form", status_code=403)
         return RedirectResponse("/desk", status_code=303)
+    if form is not None and not csrf_ok(*form):
+        return Response("missing or wrong CSRF token", status_code=403)
     return None
 
 
@@ -114,11 +117,9 @@ def file_appeal(
     subject_ref: Annotated[str, Form(max_length=64)] = "",
     csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    if (refused := _citizen(user, form=True)) is not None:
+    if (refused := _citizen(user, (request, csrf_token))) is not None:
         return refused
     assert user is not None and user.person_id is not None
-    if not csrf_ok(request, csrf_token):
-        return Response("missing or wrong CSRF token", status_code=403)
     try:
         service.file_appeal(db, user, service.AppealInput(
             user.person_id, kind, subject, text, subject_ref))
@@ -168,11 +169,9 @@ def request_correction(
     reason: Annotated[str, Form(max_length=1000)] = "",
     csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    if (refused := _citizen(user, form=True)) is not None:
+    if (refused := _citizen(user, (request, csrf_token))) is not None:
         return refused
     assert user is not None and user.person_id is not None
-    if not csrf_ok(request, csrf_token):
-        return Response("missing or wrong CSRF token", status_code=403)
     try:
         service.request_correction(db, user, user.person_id, field, requested_value, reason)
     except InputError as refused_input:
@@ -196,11 +195,9 @@ def mark_read(
     notice_id: int, request: Request, db: WriteDb, user: MaybeUser,
     csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    if (refused := _citizen(user, form=True)) is not None:
+    if (refused := _citizen(user, (request, csrf_token))) is not None:
         return refused
     assert user is not None
-    if not csrf_ok(request, csrf_token):
-        return Response("missing or wrong CSRF token", status_code=403)
     try:
         service.mark_read(db, user, notice_id)
     except InputError:
