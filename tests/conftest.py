@@ -80,9 +80,13 @@ def database_url(
 
 
 def emptied(url: str) -> str:
-    """The session's PostgreSQL database with every table emptied, for one test."""
+    """The session's PostgreSQL database with every table emptied, for one test (and the
+    tables a bulk load added under a model's table dropped: they are data, not schema)."""
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with get_engine(url).begin() as connection:
+        loaded = connection.execute(text("SELECT inhrelid::regclass::text FROM pg_inherits"))
+        for (table,) in loaded.all():
+            connection.execute(text(f'DROP TABLE "{table}"'))
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     return url
 

@@ -17,12 +17,14 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import select, text
 
 from shebao.auth.models import User
 from shebao.contributions import bulk, service
 from shebao.contributions.models import Bill
+from shebao.db import loads
 from shebao.db.engine import transaction
 from shebao.errors import InputErrors
 from shebao.ledger import service as ledger
@@ -223,6 +225,46 @@ def test_a_bad_row_refuses_the_whole_run(database_url: str) -> None:
     assert _counts(database_url) == before
 
 
+def test_a_person_not_working_there_is_refused(database_url: str) -> None:
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    employer = rows[0][0]
+    with transaction(database_url) as db:
+        working = set(db.scalars(select(EmploymentSpell.person_id)
+                                 .where(EmploymentSpell.employer_id == employer)))
+    elsewhere = next(r for r in rows if r[1] not in working)
+    bad = [*rows, (employer, elsewhere[1], 500_000)]
+    with transaction(database_url, write=True) as db, pytest.raises(InputErrors) as refused:
+        bulk.run_month(db, _admin(db), "2025-07", [r[0] for r in bad], [r[1] for r in bad],
+                       [r[2] for r in bad], paid_on=date(2025, 7, 20))
+    assert [(e.line, e.field, e.reason) for e in refused.value.errors] == [
+        (len(bad), "person_id", "has no employment at this employer in the month")]
+
+
+def test_the_month_is_a_table_of_its_own(database_url: str) -> None:
+    """The rows went into a fresh table, indexed after loading, that is one of the
+    contribution tables: read through `contributions`, indexed and append-only like it."""
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    _through_bulk(database_url, rows[:20])
+    with transaction(database_url, write=True) as db:
+        cursor = db.connection().connection.driver_connection.cursor()
+        tables = loads.children(cursor, "contributions")
+        assert [t.split("_x")[0] for t in tables] == ["contributions_m2025_07",
+                                                      "contributions_m2020_03"]
+        for table in tables:
+            assert db.scalar(text(f"SELECT count(*) FROM {table}")) == 20
+            indexes = db.scalars(text("SELECT indexdef FROM pg_indexes WHERE tablename = "
+                                      ":t ORDER BY indexname"), {"t": table}).all()
+            assert [i.split(" USING ")[1] for i in indexes] == [
+                "btree (person_id)", "btree (bill_id, person_id)"]
+        assert db.scalar(text("SELECT count(*) FROM ONLY contributions")) == 0
+        assert db.scalar(text("SELECT count(*) FROM contributions")) == 40
+    with pytest.raises(Exception, match="never changed"), \
+            transaction(database_url, write=True) as db:
+        db.execute(text("UPDATE contributions SET wage_fen = 1"))
+
+
 def test_a_failure_half_way_leaves_nothing(database_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _postgres_only(database_url)
     rows = _world(database_url)
@@ -237,6 +279,9 @@ def test_a_failure_half_way_leaves_nothing(database_url: str, monkeypatch) -> No
         bulk.run_month(db, _admin(db), "2025-07", [r[0] for r in rows], [r[1] for r in rows],
                        [r[2] for r in rows], paid_on=date(2025, 7, 20))
     assert _counts(database_url) == before
+    with transaction(database_url) as db:  # the month's fresh table went with the rest
+        assert db.scalar(text("SELECT count(*) FROM pg_class "
+                              "WHERE relname LIKE 'contributions_m%'")) == 0
 
 
 def test_sqlite_is_refused(tmp_path: Path, sqlite_template: Path) -> None:
@@ -245,13 +290,6 @@ def test_sqlite_is_refused(tmp_path: Path, sqlite_template: Path) -> None:
     with transaction(database_url, write=True) as db, pytest.raises(bulk.UnsupportedDatabase,
                                                                      match="PostgreSQL only"):
         bulk.run_month(db, None, "2025-07", [1], [1], [100])  # type: ignore[arg-type]
-
-
-def test_lexical_key_sorts_as_text() -> None:
-    numbers = [1, 2, 9, 10, 17, 100, 101, 1000, 999_999_999, 2_147_483_647, 5, 50, 500]
-    keys = bulk.lexical_key(__import__("numpy").array(numbers))
-    assert [n for _, n in sorted(zip(keys.tolist(), numbers, strict=True))] == sorted(
-        numbers, key=str)
 
 
 def test_from_a_staging_table(database_url: str) -> None:
@@ -268,3 +306,26 @@ def test_from_a_staging_table(database_url: str) -> None:
         assert result.paid_bills == 4 and ledger.check(db) == []
         lines = db.execute(text("SELECT person_id, wage_fen FROM contributions")).all()
     assert sorted(lines) == sorted((p, w) for _, p, w in rows)
+
+
+def test_both_ways_of_reading_enrollments_agree(database_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A small run reads the enrollments of its persons, a large one every enrollment in
+    force; the rows' masks are the same either way."""
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    employer = np.array([r[0] for r in rows] + [rows[0][0]], dtype=np.int64)
+    person = np.array([r[1] for r in rows] + [999_999], dtype=np.int64)
+    found = []
+    for limit in (bulk.FILTERED_READ_LIMIT, 0):
+        monkeypatch.setattr(bulk, "FILTERED_READ_LIMIT", limit)
+        with transaction(database_url) as db:
+            cursor = db.connection().connection.driver_connection.cursor()
+            known, employed, mask = bulk._registry(
+                cursor, np.unique(employer), employer, person, date(2025, 7, 1),
+                date(2025, 7, 31))
+            found.append((known.tolist(), employed.tolist(), mask.tolist()))
+    assert found[0] == found[1]
+    known, employed, mask = found[0]
+    assert known[-1] is False and employed[-1] is False and mask[-1] == 0
+    assert all(known[:-1]) and all(employed[:-1])
+    assert set(mask[:-1]) <= set(range(16)) and max(mask) == 15

@@ -8,23 +8,30 @@ key, memo, general lines in the same order, request hash, province and persons' 
 (the paid bills' contribution rows, by reference: nothing copied) — but set-based, on
 PostgreSQL only:
 
-- the rows go to the server once (binary COPY into a temporary table) and come back once,
-  joined with the registry (person known, employment spell in the month, enrolled schemes);
-- pricing is `policy.billing.monthly_bill`, vectorized per (province, work-injury class,
-  enterprise size, public body) group rather than per employer: the rules are kept per
-  province and relief rules name provinces, so a group prices exactly as its employers would;
+- the registry is read, not joined on the server: the employment spells in the month of the
+  declaring employers, and the enrollments in force (of the declared persons, or all of them
+  for a large run: one pass is cheaper than a million probes), each as one binary value; the
+  rows are matched with them in numpy (person known, employed there, enrolled schemes);
+- pricing is `policy.billing.monthly_bill`, vectorized per (province, enterprise size, public
+  body) group with the work-injury class per person, rather than per employer: the rules are
+  kept per province and relief rules name provinces and sizes, so a group prices exactly as
+  its employers would;
 - ids of declarations, bills and ledger entries are drawn from their sequences in one query
   each (`SELECT nextval(...) FROM generate_series`); ledger lines take theirs as the COPY
   writes them, in the order `service` would;
-- declarations, bills, contribution rows (one per person), ledger entries and their few
-  general lines, and payments are written with COPY (a payment row naming its entry makes the
-  bill's contribution rows that entry's person movements, `ledger.movements`); the general
-  accounts (pools, settlement, the provinces' control accounts: a few hundred) are locked in
-  ascending id order (the ledger's lock order, so postings running meanwhile queue, never
-  deadlock), opened with one INSERT ... ON CONFLICT DO NOTHING and moved with one executemany.
+- the contribution rows (one per person) go into a fresh table of the run, bare, indexed once
+  loaded and then made one of the contribution tables (`db.loads`): a million entries into
+  existing indexes cost four times the rows;
+- declarations, bills, ledger entries and their few general lines, and payments are written
+  with COPY (a payment row naming its entry makes the bill's contribution rows that entry's
+  person movements, `ledger.movements`); the general accounts (pools, settlement, the
+  provinces' control accounts: a few hundred) are locked in ascending id order (the ledger's
+  lock order, so postings running meanwhile queue, never deadlock), opened with one INSERT ...
+  ON CONFLICT DO NOTHING and moved with one executemany.
 
-Everything happens inside one savepoint of the caller's transaction: all or nothing. A bad
-row refuses the whole run, listing the rows (line = position in the input, from 1) like a
+Everything happens inside one savepoint of the caller's transaction: all or nothing (the
+month's fresh table included). It needs the database owner's rights (DDL on `contributions`). A
+bad row refuses the whole run, listing the rows (line = position in the input, from 1) like a
 declaration file; nothing is written. A bill of 0 fen (nobody enrolled in anything) cannot be
 paid through `service.pay` (a zero ledger line is refused); the bulk path leaves such bills
 open, as the service must.
@@ -50,6 +57,7 @@ from shebao.auth.authz import may_reach_region, require
 from shebao.auth.models import User
 from shebao.contributions import service
 from shebao.contributions.models import SHARES, share_column
+from shebao.db import loads
 from shebao.errors import InputError, InputErrors
 from shebao.ledger import accounts
 from shebao.ledger import service as ledger
@@ -183,21 +191,83 @@ def _nextval(cursor: Any, table: str, count: int) -> NDArray[np.int64]:
     return rows["id"].astype(np.int64)
 
 
-def lexical_key(numbers: NDArray[np.int64]) -> NDArray[np.int64]:
-    """A number per positive integer that sorts as its decimal text sorts ("100" < "17")."""
-    numbers = np.asarray(numbers, dtype=np.int64)
-    if len(numbers) and (numbers.min() < 1 or numbers.max() >= 10**10):
-        raise ValueError("lexical_key takes whole numbers from 1 to 10**10 - 1")
-    digits = np.ones(numbers.shape, dtype=np.int64)
-    for power in range(1, 10):
-        digits += numbers >= 10**power
-    key = np.zeros(numbers.shape, dtype=np.int64)
-    for position in range(10):  # most significant first; a missing digit sorts before "0"
-        exponent = digits - 1 - position
-        present = exponent >= 0
-        digit = (numbers // 10 ** np.maximum(exponent, 0)) % 10
-        key = key * 11 + np.where(present, digit + 1, 0)
-    return key
+def _fetch(cursor: Any, columns: Sequence[str], source: str,
+           parameters: Sequence[object] = ()) -> NDArray[np.int64]:
+    """Whole-number columns (int4, no NULLs) of `source` ("table WHERE ...") as a
+    (rows × columns) array.
+
+    The rows come back as one value — each row's columns in binary, concatenated by the
+    server — rather than a message a row, which a COPY out reads one at a time in Python.
+    """
+    row = " || ".join(f"int4send(({column})::int4)" for column in columns)
+    binary = cursor.connection.cursor(binary=True)  # bytea as bytes, not as hexadecimal text
+    binary.execute(f"SELECT string_agg({row}, ''::bytea) FROM {source}", parameters)
+    data = binary.fetchone()[0]
+    if data is None:
+        return np.zeros((0, len(columns)), dtype=np.int64)
+    return np.frombuffer(bytes(data), dtype=">i4").astype(np.int64).reshape(-1, len(columns))
+
+
+def _distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The distinct values, sorted: `np.unique` without its hash table, which takes seconds
+    for millions of distinct values where a sort takes a tenth of one."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def _in_sorted(values: NDArray[np.int64], sorted_set: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Which `values` are in `sorted_set` (sorted, unique)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_set, values).clip(0, len(sorted_set) - 1)
+    return sorted_set[at] == values
+
+
+FILTERED_READ_LIMIT = 50_000
+"""Up to this many persons, their enrollments are read by person (an index probe each);
+beyond, every enrollment in force is read once, in one pass, which is cheaper."""
+
+
+def _registry(
+    cursor: Any, employers: NDArray[np.int64], employer: NDArray[np.int64],
+    person: NDArray[np.int64], first: date, last: date,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.int64]]:
+    """Per row: the person is registered; has an employment spell at the row's employer in
+    the month; the schemes (`SCHEME_BITS`) they are enrolled in during the month — what
+    `service.declare` checks and bills row by row."""
+    in_month = f"start_date <= DATE '{last}' AND (end_date IS NULL OR end_date >= DATE '{first}')"
+    # In the order of the table, through a bitmap of the employers' spells: the planner would
+    # rather walk the employer index, a random read per spell (3× slower for a million).
+    cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+    spells = _fetch(cursor, ("employer_id", "person_id"),
+                    f"employment_spells WHERE employer_id = ANY(%s) AND {in_month}",
+                    (employers.tolist(),))
+    cursor.execute("SELECT set_config('enable_indexscan', 'on', true)")
+    working = _distinct(spells[:, 0] << 32 | spells[:, 1])
+    employed = _in_sorted(employer << 32 | person, working)
+
+    persons = _distinct(person)
+    bits = " ".join(f"WHEN '{s}' THEN {b}" for s, b in SCHEME_BITS.items())
+    schemes = ", ".join(f"'{s}'" for s in SCHEME_BITS)
+    whose, parameters = ("person_id = ANY(%s) AND ", (persons.tolist(),)) \
+        if len(persons) <= FILTERED_READ_LIMIT else ("", ())
+    enrolled = _fetch(cursor, ("person_id", f"CASE scheme {bits} END"),
+                      f"enrollments WHERE {whose}scheme IN ({schemes}) AND {in_month}",
+                      parameters)
+    enrolled = enrolled[np.argsort(enrolled[:, 0], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, enrolled[1:, 0] != enrolled[:-1, 0]])
+    enrolled_persons = enrolled[starts, 0]
+    masks = np.bitwise_or.reduceat(enrolled[:, 1], starts) if len(enrolled) else enrolled[:, 1]
+    at = np.searchsorted(enrolled_persons, person).clip(0, max(len(starts) - 1, 0))
+    mask = np.where(_in_sorted(person, enrolled_persons), masks[at] if len(starts) else 0, 0)
+
+    known = employed.copy()  # a spell names a registered person (foreign key)
+    unsure = _distinct(person[~employed])
+    if len(unsure):
+        cursor.execute("SELECT id FROM persons WHERE id = ANY(%s)", (unsure.tolist(),))
+        known |= _in_sorted(person, np.array(sorted(r[0] for r in cursor.fetchall()),
+                                             dtype=np.int64))
+    return known, employed, mask.astype(np.int64)
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -326,52 +396,13 @@ def _run(
     line: NDArray[np.int64], paid_on: date | None, clock: _Clock,
     enacted_relief: list[dict[str, Any]],
 ) -> BulkResult:
-    # 1. Stage the rows and read them back joined with the registry.
-    cursor.execute("DROP TABLE IF EXISTS bulk_rows")
-    cursor.execute("CREATE TEMPORARY TABLE bulk_rows (line int8, employer_id int4, "
-                   "person_id int4, wage_fen int8) ON COMMIT DROP")
-    columns = [("line", ">i8"), ("employer_id", ">i4"), ("person_id", ">i4"),
-               ("wage_fen", ">i8")]
-    _copy_in(cursor, "COPY bulk_rows FROM STDIN (FORMAT BINARY)", _binary(columns, {
-        "line": line, "employer_id": employer, "person_id": person, "wage_fen": wage,
-    }))
-    cursor.execute("ANALYZE bulk_rows")
-    clock.lap("stage rows (COPY)")
-
-    # The registry read joins a million rows with spells and enrollments: room for its hash
-    # tables in memory (this transaction only) instead of batches spilled to disk, and no JIT
-    # compilation (its cost estimate triggers it; compiling took a second at 200,000 rows for
-    # a query that runs once).
-    cursor.execute("SET LOCAL work_mem = '512MB'")
-    cursor.execute("SET LOCAL jit = off")
-    bits = " ".join(f"WHEN '{s}' THEN {b}" for s, b in SCHEME_BITS.items())
-    schemes = ", ".join(f"'{s}'" for s in SCHEME_BITS)
-    found = _copy_out(cursor, f"""
-        SELECT s.line, (p.id IS NOT NULL)::int4,
-               (EXISTS (SELECT 1 FROM employment_spells sp
-                        WHERE sp.person_id = s.person_id AND sp.employer_id = s.employer_id
-                          AND sp.start_date <= DATE '{last}'
-                          AND (sp.end_date IS NULL OR sp.end_date >= DATE '{first}')))::int4,
-               COALESCE(e.mask, 0)::int4
-        FROM bulk_rows s
-        LEFT JOIN persons p ON p.id = s.person_id
-        LEFT JOIN (
-            SELECT person_id, bit_or(CASE scheme {bits} END) AS mask
-            FROM enrollments
-            WHERE scheme IN ({schemes}) AND start_date <= DATE '{last}'
-              AND (end_date IS NULL OR end_date >= DATE '{first}')
-              AND person_id IN (SELECT person_id FROM bulk_rows)
-            GROUP BY person_id
-        ) e ON e.person_id = s.person_id
-    """, [("line", ">i8"), ("known", ">i4"), ("employed", ">i4"), ("mask", ">i4")])
-    at = found["line"].astype(np.int64) - 1
-    known = np.zeros(len(line), dtype=bool)
-    employed = np.zeros(len(line), dtype=bool)
-    mask = np.zeros(len(line), dtype=np.int64)
-    known[at] = found["known"] == 1
-    employed[at] = found["employed"] == 1
-    mask[at] = found["mask"]
-    clock.lap("read registry (COPY out)")
+    # 1. The registry: who works at the declaring employers in the month, who is enrolled in
+    # what. Two reads, joined with the rows here (no staging table, no join on the server).
+    cursor.execute("SET LOCAL jit = off")  # compiling a query that runs once costs more
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    employers, first_row, counts = np.unique(employer, return_index=True, return_counts=True)
+    known, employed, mask = _registry(cursor, employers, employer, person, first, last)
+    clock.lap("read registry")
 
     # 2. Check every row, as a declaration file is checked; refuse the whole run if any is bad.
     errors: list[InputError] = []
@@ -387,7 +418,6 @@ def _run(
     _row_errors(errors, "person_id", "is not registered", line[fresh & ~known])
     _row_errors(errors, "person_id", "has no employment at this employer in the month",
                 line[fresh & known & ~employed])
-    employers, first_row, counts = np.unique(employer, return_index=True, return_counts=True)
     cursor.execute("SELECT id, region_code, injury_class, size, is_public_body FROM employers "
                    "WHERE id = ANY(%s)", (employers.tolist(),))
     registry = {row[0]: row[1:] for row in cursor.fetchall()}
@@ -413,38 +443,44 @@ def _run(
         raise InputErrors(_capped(errors))
     clock.lap("check rows")
 
-    # 3. Price: one monthly_bill call per (province, injury class, size, public body) group.
+    # 3. Price: one monthly_bill call per (province, size, public body) group, the work-injury
+    # class per person; a bill's terms are its group's lines at its employer's class.
     number = parse_month(month)
     employer_index = np.searchsorted(employers, employer)
-    group_of: dict[tuple[str, int, str, bool], int] = {}
+    group_of: dict[tuple[str, str, bool], int] = {}
     employer_group = np.array([
-        group_of.setdefault((r[0][:2] + "0000", r[1], r[2], bool(r[3])), len(group_of))
+        group_of.setdefault((r[0][:2] + "0000", r[2], bool(r[3])), len(group_of))
         for r in (registry[e] for e in employers.tolist())
     ], dtype=np.int64)
+    employer_class = np.array([registry[e][1] for e in employers.tolist()], dtype=np.int64)
     row_group = employer_group[employer_index]
+    row_class = employer_class[employer_index]
     column_of = {column: k for k, (column, _, _) in enumerate(SHARES)}
     amount = np.zeros((len(line), len(SHARES)), dtype=np.int64)
     base = np.zeros(len(line), dtype=np.int64)
-    terms: dict[int, list[list[Any]]] = {}
+    terms: dict[tuple[int, int], str] = {}
     by_group = np.argsort(row_group, kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(row_group, minlength=len(group_of)))]
     snapshots: dict[str, Any] = {}
-    for (province, injury_class, size, public_body), g in group_of.items():
+    for (province, size, public_body), g in group_of.items():
         rows = by_group[bounds[g]:bounds[g + 1]]
         snapshot = snapshots.get(province) or snapshots.setdefault(
             province, Policy.at(first, province))
         priced = monthly_bill(snapshot, number, province, wage[rows], flexible=False,
-                              injury_class=injury_class, enterprise_size=size,
+                              injury_class=row_class[rows], enterprise_size=size,
                               public_body=public_body, enacted_relief=enacted_relief)
         base[rows] = priced.base_fen
-        terms[g] = []
-        for priced_line in priced.lines:  # the terms and columns service._bill gives them
-            column = share_column(priced_line.scheme, priced_line.payer,
-                                  priced_line.destination)
-            terms[g].append([column, priced_line.scheme, priced_line.payer,
-                             priced_line.destination, priced_line.rate,
-                             float(priced_line.relief_factor[0])])
+        columns = [share_column(priced_line.scheme, priced_line.payer, priced_line.destination)
+                   for priced_line in priced.lines]
+        for column, priced_line in zip(columns, priced.lines, strict=True):
             amount[rows, column_of[column]] += priced_line.amount_fen
+        classes, at_row = np.unique(row_class[rows], return_index=True)
+        for injury_class, at in zip(classes.tolist(), at_row.tolist(), strict=True):
+            terms[g, injury_class] = json.dumps([  # the terms service._bill gives a bill
+                [column, priced_line.scheme, priced_line.payer, priced_line.destination,
+                 priced_line.rate if np.ndim(priced_line.rate) == 0
+                 else float(priced_line.rate[at]), float(priced_line.relief_factor[at])]
+                for column, priced_line in zip(columns, priced.lines, strict=True)])
     scheme_bit = np.array([SCHEME_BITS[scheme] for _, scheme, _ in SHARES], dtype=np.int64)
     amount[(mask[:, None] & scheme_bit[None, :]) == 0] = 0  # the schemes each is enrolled in
     clock.lap("price (monthly_bill by group)")
@@ -471,31 +507,30 @@ def _run(
         for d, e, c, t in zip(declaration_ids.tolist(), employers.tolist(), counts.tolist(),
                               total_wage.tolist(), strict=True)
     ])
-    group_terms = {g: json.dumps(t) for g, t in terms.items()}
     _copy_text(cursor, "COPY bills (id, payer_kind, employer_id, person_id, declaration_id, "
                        "month, province, due_date, deferred_until, amount_fen, status, terms, "
                        "created_at) FROM STDIN", [
         (b, "employer", e, None, d, month, p, last.isoformat(), None, a,
-         "paid" if paid else "open", group_terms[g], now)
-        for b, e, d, p, a, paid, g in zip(
+         "paid" if paid else "open", terms[g, c], now)
+        for b, e, d, p, a, paid, g, c in zip(
             bill_ids.tolist(), employers.tolist(), declaration_ids.tolist(), provinces,
-            bill_amount.tolist(), posted.tolist(), employer_group.tolist(), strict=True)
+            bill_amount.tolist(), posted.tolist(), employer_group.tolist(),
+            employer_class.tolist(), strict=True)
     ])
     clock.lap("write declarations and bills (COPY)")
-    # In person order: the person index (read by every balance) then grows at its right
-    # edge, and the primary key (bill, person) at one point per bill, instead of the person
-    # index taking a million inserts at random places.
-    by_person = np.lexsort((bill_of_row, person))
-    _copy_in(cursor, f"COPY contributions (bill_id, person_id, wage_fen, base_fen, "
+    # Into a fresh table of the month's rows, indexed once loaded, then one of the
+    # contribution tables (db.loads): in bill order, as the services write them.
+    child = loads.create_child(cursor, "contributions", f"m{month.replace('-', '_')}")
+    _copy_in(cursor, f"COPY {child} (bill_id, person_id, wage_fen, base_fen, "
                      f"{', '.join(c for c, _, _ in SHARES)}) FROM STDIN (FORMAT BINARY)",
              _binary(
         [("bill_id", ">i4"), ("person_id", ">i4"), ("wage_fen", ">i8"), ("base_fen", ">i8"),
          *((column, ">i8") for column, _, _ in SHARES)],
-        {"bill_id": bill_ids[bill_of_row][by_person], "person_id": person[by_person],
-         "wage_fen": wage[by_person], "base_fen": base[by_person],
-         **{column: amount[by_person, k] for k, (column, _, _) in enumerate(SHARES)}},
+        {"bill_id": bill_ids[bill_of_row], "person_id": person, "wage_fen": wage,
+         "base_fen": base, **{column: amount[:, k] for k, (column, _, _) in enumerate(SHARES)}},
     ))
-    clock.lap("write contribution rows (COPY)")
+    loads.attach_child(cursor, "contributions", child)
+    clock.lap("write contribution rows (COPY, then index)")
 
     result = BulkResult(
         month=month, declarations=bills, contribution_rows=len(person), bills=bills,
@@ -504,7 +539,6 @@ def _run(
     if paid_on is not None:
         _post(cursor, user, month, paid_on, last, now, bill_ids, provinces, bill_amount, starts,
               bill_of_row, person, amount, posted, result, clock)
-    cursor.execute("DROP TABLE IF EXISTS bulk_rows")
     return result
 
 
