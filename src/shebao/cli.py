@@ -362,6 +362,44 @@ def contributions_declare(
                f"{bill.amount_fen} fen due {bill.due_date}")
 
 
+@contributions_app.command("month-end")
+@refusals_exit_2
+def contributions_month_end(
+    file: Annotated[str, typer.Argument(
+        help="CSV: employer_credit_code,identity_number,wage_fen (every employer's staff)")],
+    month: Annotated[str, typer.Option(help="YYYY-MM")],
+    paid_on: Annotated[str | None, typer.Option(
+        help="YYYY-MM-DD: pay every bill on this day (the funds' receipts); else bills stay "
+             "open")] = None,
+) -> None:
+    """Declare, bill (and pay) a month for many employers at once: the month-end bulk path
+    (PostgreSQL). A bad row rejects the file; nothing is written by halves."""
+    from datetime import date
+
+    from shebao.auth.service import operator
+    from shebao.console import working
+    from shebao.contributions import bulk
+    from shebao.db.engine import transaction
+
+    try:
+        day = date.fromisoformat(paid_on) if paid_on is not None else None
+    except ValueError:
+        raise InputError("paid_on", f"{paid_on!r} is not a date (YYYY-MM-DD)") from None
+    with working(f"month-end {month}") as step:
+        step("reading the file")
+        text = _read_file(file)
+        step("checking, billing and posting")
+        with transaction(write=True) as db:
+            try:
+                result = bulk.run_month_file(db, operator(), month, text, paid_on=day)
+            except bulk.UnsupportedDatabase as refused:
+                raise InputError("database", str(refused)) from None
+    typer.echo(f"{month}: {result.declarations:,} declarations, {result.contribution_rows:,} "
+               f"persons, {result.billed_fen:,} fen billed; {result.paid_bills:,} bills paid "
+               f"({result.late_fee_fen:,} fen of late fees), {result.ledger_entries:,} ledger "
+               "entries")
+
+
 @contributions_app.command("bill")
 @refusals_exit_2
 def contributions_bill(

@@ -11,6 +11,7 @@ medium firms, the employer's medical share to the account) paid ten days late.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Iterator
@@ -28,7 +29,8 @@ from shebao.db import loads
 from shebao.db.engine import transaction
 from shebao.errors import InputErrors
 from shebao.ledger import service as ledger
-from shebao.registry.models import EmploymentSpell, Enrollment, Person
+from shebao.registry.identifiers import make_resident_id
+from shebao.registry.models import Employer, EmploymentSpell, Enrollment, Person
 from shebao.reliability.database import scratch_database
 from shebao.supervision import audit
 from tests.helpers import add_person, add_user
@@ -329,3 +331,97 @@ def test_both_ways_of_reading_enrollments_agree(database_url: str, monkeypatch) 
     assert known[-1] is False and employed[-1] is False and mask[-1] == 0
     assert all(known[:-1]) and all(employed[:-1])
     assert set(mask[:-1]) <= set(range(16)) and max(mask) == 15
+
+
+def _month_file(url: str, rows: list[tuple[int, int, int]]) -> str:
+    """The rows as a month-end file: the employers' credit codes and the persons' numbers."""
+    with transaction(url) as db:
+        lines = [f"{db.get(Employer, e).credit_code},{db.get(Person, p).identity_number},{w}"
+                 for e, p, w in rows]
+    return "\n".join(["employer_credit_code,identity_number,wage_fen", *lines]) + "\n"
+
+
+def test_a_month_end_file_runs_like_its_rows(database_url: str, second_database: str) -> None:
+    rows = _world(database_url)
+    assert _world(second_database) == rows
+    month, paid_on = MONTHS[0]
+    with transaction(database_url, write=True) as db:
+        by_file = bulk.run_month_file(db, _admin(db), month, _month_file(database_url, rows),
+                                      paid_on=paid_on)
+    by_rows = _through_bulk(second_database, rows)[0]
+    assert dataclasses.replace(by_file, seconds={}) == dataclasses.replace(by_rows, seconds={})
+    expected, got = _snapshot(second_database), _snapshot(database_url)
+    assert got["contributions"] == [r for r in expected["contributions"]
+                                    if r[0] in {b[0] for b in got["bills"]}]
+
+
+def test_a_bad_month_end_file_names_its_lines(database_url: str) -> None:
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    text = _month_file(database_url, rows[:3])
+    header, first, second, third = text.splitlines()
+    code, number, _ = first.split(",")
+    other = make_resident_id("440306", date(1990, 1, 1), 7)  # valid, never registered
+    bad = "\n".join([
+        header, first, second, third,
+        f"{code},{number},12",                  # line 5: the same person again
+        f"{code},{other},100",                  # line 6: not registered
+        f"91440300MA5XXXXXX0,{number},100",     # line 7: a malformed credit code
+        f"{code},110101199001011235,100",       # line 8: a wrong check character
+        f"{code},{number},-5",                  # line 9: not a whole number of fen
+        "a,b",                                  # line 10: two columns
+    ]) + "\n"
+    before = _counts(database_url)
+    with transaction(database_url, write=True) as db, pytest.raises(InputErrors) as refused:
+        bulk.run_month_file(db, _admin(db), "2025-07", bad, paid_on=date(2025, 7, 20))
+    found = [(e.line, e.field) for e in refused.value.errors]
+    assert found == [(5, "identity_number"), (6, "identity_number"),
+                     (7, "employer_credit_code"), (8, "identity_number"), (9, "wage_fen"),
+                     (10, "lines")]
+    assert refused.value.errors[0].reason == "also declared on line 2"
+    assert refused.value.errors[1].reason == "is not registered"
+    assert _counts(database_url) == before
+
+
+def test_a_run_refusal_names_the_file_line_and_column(database_url: str) -> None:
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    employer = rows[0][0]
+    with transaction(database_url) as db:
+        working = set(db.scalars(select(EmploymentSpell.person_id)
+                                 .where(EmploymentSpell.employer_id == employer)))
+    elsewhere = next(r for r in rows if r[1] not in working)
+    text = _month_file(database_url, [rows[0], (employer, elsewhere[1], 500_000)])
+    with transaction(database_url, write=True) as db, pytest.raises(InputErrors) as refused:
+        bulk.run_month_file(db, _admin(db), "2025-07", text)
+    assert [(e.line, e.field, e.reason) for e in refused.value.errors] == [
+        (3, "identity_number", "has no employment at this employer in the month")]
+
+
+def test_the_command_line_runs_a_month_end_file(database_url: str, tmp_path: Path,
+                                                monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from shebao.cli import app
+    from shebao.config import get_settings
+
+    is_postgres = database_url.startswith("postgresql")
+    rows = _world(database_url) if is_postgres else [(1, 1, 100)]
+    file = tmp_path / "july.csv"
+    file.write_text(_month_file(database_url, rows) if is_postgres else
+                    "employer_credit_code,identity_number,wage_fen\n")
+    monkeypatch.setenv("SHEBAO_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        ran = CliRunner().invoke(app, ["contributions", "month-end", str(file), "--month",
+                                       "2025-07", "--paid-on", "2025-07-20"])
+    finally:
+        get_settings.cache_clear()
+    if not is_postgres:
+        assert ran.exit_code == 2
+        assert "PostgreSQL only" in ran.output
+        return
+    assert ran.exit_code == 0, ran.output
+    assert f"{len(rows)} persons" in ran.output and "4 bills paid" in ran.output
+    with transaction(database_url) as db:
+        assert ledger.check(db) == []

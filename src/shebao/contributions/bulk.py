@@ -51,8 +51,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shebao import csvrows
 from shebao.auth.authz import may_reach_region, require
 from shebao.auth.models import User
 from shebao.contributions import service
@@ -66,6 +68,9 @@ from shebao.policy.billing import monthly_bill
 from shebao.policy.formulas.contributions import late_fee
 from shebao.policy.formulas.periods import parse_month
 from shebao.policy.formulas.rounding import largest_remainder
+from shebao.registry.identifiers import parse_credit_code, parse_resident_id
+from shebao.registry.models import Employer, Person
+from shebao.registry.sealed import blind_index
 from shebao.relief import service as relief
 from shebao.supervision import audit
 
@@ -268,6 +273,110 @@ def _registry(
         known |= _in_sorted(person, np.array(sorted(r[0] for r in cursor.fetchall()),
                                              dtype=np.int64))
     return known, employed, mask.astype(np.int64)
+
+
+# -- a month-end file -----------------------------------------------------------------------
+
+MONTH_FILE_HEADER = ("employer_credit_code", "identity_number", "wage_fen")
+
+
+@dataclass
+class MonthFile:
+    """A month-end file's rows resolved to registry ids; `lines[i]` is row i's line in the
+    file (the header is line 1)."""
+
+    lines: NDArray[np.int64]
+    employer_ids: NDArray[np.int64]
+    person_ids: NDArray[np.int64]
+    wages_fen: NDArray[np.int64]
+
+
+def read_month_file(db: Session, text: str) -> MonthFile:
+    """The rows of a month-end file — a header employer_credit_code,identity_number,wage_fen,
+    then one row a person — with the employers and persons looked up (persons by the blind
+    index of their number). Raises InputErrors listing every bad row: a malformed code, number
+    or wage, an unknown employer or person, a row of the wrong width."""
+    reader = csvrows.rows(text)
+    header = tuple(h.strip().lower() for h in next(reader, []))
+    if header[:3] != MONTH_FILE_HEADER:
+        raise InputError("file", f"the first line must be the header {','.join(MONTH_FILE_HEADER)}",
+                         1)
+    errors: list[InputError] = []
+    lines: list[int] = []
+    codes: list[str] = []
+    indexes: list[str] = []
+    wages: list[int] = []
+    seen: dict[tuple[str, str], int] = {}
+    for at, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(MONTH_FILE_HEADER):
+            errors.append(InputError("lines", f"expected 3 columns, got {len(row)}", at))
+            continue
+        try:
+            code = parse_credit_code(row[0], field="employer_credit_code").code
+            number = parse_resident_id(row[1]).number
+            wage = service.parse_wage(row[2].strip())
+        except InputError as bad:
+            errors.append(InputError(bad.field, bad.reason, at))
+            continue
+        except ValueError as bad:
+            errors.append(InputError("wage_fen", str(bad), at))
+            continue
+        index = blind_index(number)
+        if (code, index) in seen:
+            errors.append(InputError("identity_number", f"also declared on line "
+                                                        f"{seen[code, index]}", at))
+            continue
+        seen[code, index] = at
+        lines.append(at)
+        codes.append(code)
+        indexes.append(index)
+        wages.append(wage)
+
+    employer_of: dict[str, int] = {}
+    person_of: dict[str, int] = {}
+    distinct_codes = sorted(set(codes))
+    distinct_indexes = sorted(set(indexes))
+    for start in range(0, len(distinct_codes), 10_000):
+        employer_of.update(db.execute(select(Employer.credit_code, Employer.id).where(
+            Employer.credit_code.in_(distinct_codes[start:start + 10_000]))).all())
+    for start in range(0, len(distinct_indexes), 10_000):
+        person_of.update(db.execute(select(Person.identity_number_index, Person.id).where(
+            Person.identity_number_index.in_(distinct_indexes[start:start + 10_000]))).all())
+    for at, code, index in zip(lines, codes, indexes, strict=True):
+        if code not in employer_of:
+            errors.append(InputError("employer_credit_code", f"no employer with code {code}",
+                                     at))
+        if index not in person_of:
+            errors.append(InputError("identity_number", "is not registered", at))
+    if errors:
+        raise InputErrors(_capped(errors))
+    return MonthFile(
+        lines=np.asarray(lines, dtype=np.int64),
+        employer_ids=np.asarray([employer_of[c] for c in codes], dtype=np.int64),
+        person_ids=np.asarray([person_of[i] for i in indexes], dtype=np.int64),
+        wages_fen=np.asarray(wages, dtype=np.int64),
+    )
+
+
+def run_month_file(db: Session, user: User, month: str, text: str, *,
+                   paid_on: date | None = None) -> BulkResult:
+    """`run_month` over a month-end file (`read_month_file`); refusals name the file's lines
+    and columns (duplicates are refused by the reading, so no reason names a row position)."""
+    rows = read_month_file(db, text)
+    try:
+        return run_month(db, user, month, rows.employer_ids, rows.person_ids, rows.wages_fen,
+                         paid_on=paid_on)
+    except InputErrors as refused:
+        raise InputErrors([
+            InputError(FILE_FIELDS.get(e.field, e.field), e.reason,
+                       int(rows.lines[e.line - 1]) if e.line else e.line)
+            for e in refused.errors]) from None
+
+
+FILE_FIELDS = {"person_id": "identity_number", "employer_id": "employer_credit_code"}
+"""`run_month`'s fields as a month-end file names them."""
 
 
 # -- the run ----------------------------------------------------------------------------------

@@ -88,7 +88,8 @@ def read_csv(text: str) -> list[DeclaredRow]:
     return rows
 
 
-def _wage(value: object) -> int:
+def parse_wage(value: object) -> int:
+    """A declared wage: a whole number of fen, at most 10**12; ValueError with the reason."""
     if isinstance(value, bool):
         raise ValueError("must be a whole number of fen")
     if isinstance(value, int):
@@ -146,7 +147,7 @@ def _check_rows(
             continue
         numbers[number] = row
         try:
-            wages[row.line] = _wage(row.wage_fen)
+            wages[row.line] = parse_wage(row.wage_fen)
         except ValueError as bad:
             errors.append(InputError("wage_fen", str(bad), row.line))
     found = {
