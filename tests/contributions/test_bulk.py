@@ -227,15 +227,20 @@ def test_a_bad_row_refuses_the_whole_run(database_url: str) -> None:
     assert _counts(database_url) == before
 
 
+def _not_working_there(url: str, rows: list[tuple[int, int, int]]) -> tuple[int, int, int]:
+    """A row declaring, for the first row's employer, a registered person who has no
+    employment spell there."""
+    employer = rows[0][0]
+    with transaction(url) as db:
+        working = set(db.scalars(select(EmploymentSpell.person_id)
+                                 .where(EmploymentSpell.employer_id == employer)))
+    return employer, next(r[1] for r in rows if r[1] not in working), 500_000
+
+
 def test_a_person_not_working_there_is_refused(database_url: str) -> None:
     _postgres_only(database_url)
     rows = _world(database_url)
-    employer = rows[0][0]
-    with transaction(database_url) as db:
-        working = set(db.scalars(select(EmploymentSpell.person_id)
-                                 .where(EmploymentSpell.employer_id == employer)))
-    elsewhere = next(r for r in rows if r[1] not in working)
-    bad = [*rows, (employer, elsewhere[1], 500_000)]
+    bad = [*rows, _not_working_there(database_url, rows)]
     with transaction(database_url, write=True) as db, pytest.raises(InputErrors) as refused:
         bulk.run_month(db, _admin(db), "2025-07", [r[0] for r in bad], [r[1] for r in bad],
                        [r[2] for r in bad], paid_on=date(2025, 7, 20))
@@ -386,12 +391,7 @@ def test_a_bad_month_end_file_names_its_lines(database_url: str) -> None:
 def test_a_run_refusal_names_the_file_line_and_column(database_url: str) -> None:
     _postgres_only(database_url)
     rows = _world(database_url)
-    employer = rows[0][0]
-    with transaction(database_url) as db:
-        working = set(db.scalars(select(EmploymentSpell.person_id)
-                                 .where(EmploymentSpell.employer_id == employer)))
-    elsewhere = next(r for r in rows if r[1] not in working)
-    text = _month_file(database_url, [rows[0], (employer, elsewhere[1], 500_000)])
+    text = _month_file(database_url, [rows[0], _not_working_there(database_url, rows)])
     with transaction(database_url, write=True) as db, pytest.raises(InputErrors) as refused:
         bulk.run_month_file(db, _admin(db), "2025-07", text)
     assert [(e.line, e.field, e.reason) for e in refused.value.errors] == [
