@@ -257,7 +257,7 @@ def test_the_month_is_a_table_of_its_own(database_url: str) -> None:
     with transaction(database_url, write=True) as db:
         cursor = db.connection().connection.driver_connection.cursor()
         tables = loads.children(cursor, "contributions")
-        assert [t.split("_x")[0] for t in tables] == ["contributions_m2025_07",
+        assert [t.split("_b")[0] for t in tables] == ["contributions_m2025_07",
                                                       "contributions_m2020_03"]
         for table in tables:
             assert db.scalar(text(f"SELECT count(*) FROM {table}")) == 20
@@ -424,4 +424,21 @@ def test_the_command_line_runs_a_month_end_file(database_url: str, tmp_path: Pat
     assert ran.exit_code == 0, ran.output
     assert f"{len(rows)} persons" in ran.output and "4 bills paid" in ran.output
     with transaction(database_url) as db:
+        assert ledger.check(db) == []
+
+
+def test_two_runs_of_a_month_in_one_transaction(database_url: str) -> None:
+    """Each run's rows get a table of their own, named by its first bill."""
+    _postgres_only(database_url)
+    rows = _world(database_url)
+    employers = sorted({r[0] for r in rows})
+    with transaction(database_url, write=True) as db:
+        for half in (employers[:2], employers[2:]):
+            mine = [r for r in rows if r[0] in half]
+            bulk.run_month(db, _admin(db), "2025-07", [r[0] for r in mine],
+                           [r[1] for r in mine], [r[2] for r in mine], paid_on=date(2025, 7, 20))
+    with transaction(database_url) as db:
+        cursor = db.connection().connection.driver_connection.cursor()
+        assert len(loads.children(cursor, "contributions")) == 2
+        assert db.scalar(text("SELECT count(*) FROM contributions")) == len(rows)
         assert ledger.check(db) == []

@@ -629,7 +629,8 @@ def _run(
     clock.lap("write declarations and bills (COPY)")
     # Into a fresh table of the month's rows, indexed once loaded, then one of the
     # contribution tables (db.loads): in bill order, as the services write them.
-    child = loads.create_child(cursor, "contributions", f"m{month.replace('-', '_')}")
+    child = loads.create_child(cursor, "contributions",
+                               f"m{month.replace('-', '_')}_b{int(bill_ids[0])}")
     _copy_in(cursor, f"COPY {child} (bill_id, person_id, wage_fen, base_fen, "
                      f"{', '.join(c for c, _, _ in SHARES)}) FROM STDIN (FORMAT BINARY)",
              _binary(
