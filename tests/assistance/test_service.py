@@ -171,7 +171,10 @@ def test_caseworker_decides_with_reason_pays_once_flags_stops_and_appeals(
         app = service.decide(db, first, app_id, True, "job ended in June; farming only")
         assert (app.status, app.monthly_amount_fen, app.basis) == ("approved", 152000,
                                                                    "assessed")
-        assert app.next_review == date(2027, 5, 27)  # working-age members: 6 months
+        # Working-age members: reviewed in 6 months, on the same day (at most the 28th).
+        today = date.today()
+        later = today.year * 12 + today.month - 1 + 6
+        assert app.next_review == date(later // 12, later % 12 + 1, min(today.day, 28))
         month = app.first_month
         assert {e.kind for e in app.events} == {"submitted", "decision", "notice"}
     with transaction(database_url) as db:
