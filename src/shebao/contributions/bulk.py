@@ -220,12 +220,13 @@ def _distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
-def _in_sorted(values: NDArray[np.int64], sorted_set: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Which `values` are in `sorted_set` (sorted, unique)."""
-    if not len(sorted_set):
-        return np.zeros(len(values), dtype=bool)
-    at = np.searchsorted(sorted_set, values).clip(0, len(sorted_set) - 1)
-    return sorted_set[at] == values
+def _find(keys: NDArray[np.int64], values: NDArray[np.int64]
+          ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Where each of `values` stands in `keys` (sorted, unique), and whether it is there."""
+    if not len(keys):
+        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(keys, values).clip(0, len(keys) - 1)
+    return at, keys[at] == values
 
 
 FILTERED_READ_LIMIT = 50_000
@@ -243,13 +244,14 @@ def _registry(
     in_month = f"start_date <= DATE '{last}' AND (end_date IS NULL OR end_date >= DATE '{first}')"
     # In the order of the table, through a bitmap of the employers' spells: the planner would
     # rather walk the employer index, a random read per spell (3× slower for a million).
-    cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+    cursor.execute("SELECT current_setting('enable_indexscan'), "
+                   "set_config('enable_indexscan', 'off', true)")
+    setting = cursor.fetchone()[0]
     spells = _fetch(cursor, ("employer_id", "person_id"),
                     f"employment_spells WHERE employer_id = ANY(%s) AND {in_month}",
                     (employers.tolist(),))
-    cursor.execute("SELECT set_config('enable_indexscan', 'on', true)")
-    working = _distinct(spells[:, 0] << 32 | spells[:, 1])
-    employed = _in_sorted(employer << 32 | person, working)
+    cursor.execute("SELECT set_config('enable_indexscan', %s, true)", (setting,))
+    _, employed = _find(_distinct(spells[:, 0] << 32 | spells[:, 1]), employer << 32 | person)
 
     persons = _distinct(person)
     bits = " ".join(f"WHEN '{s}' THEN {b}" for s, b in SCHEME_BITS.items())
@@ -259,25 +261,28 @@ def _registry(
     enrolled = _fetch(cursor, ("person_id", f"CASE scheme {bits} END"),
                       f"enrollments WHERE {whose}scheme IN ({schemes}) AND {in_month}",
                       parameters)
-    enrolled = enrolled[np.argsort(enrolled[:, 0], kind="stable")]
-    starts = np.flatnonzero(np.r_[True, enrolled[1:, 0] != enrolled[:-1, 0]])
-    enrolled_persons = enrolled[starts, 0]
-    masks = np.bitwise_or.reduceat(enrolled[:, 1], starts) if len(enrolled) else enrolled[:, 1]
-    at = np.searchsorted(enrolled_persons, person).clip(0, max(len(starts) - 1, 0))
-    mask = np.where(_in_sorted(person, enrolled_persons), masks[at] if len(starts) else 0, 0)
+    mask = np.zeros(len(person), dtype=np.int64)
+    if len(enrolled):  # each person's bits OR-ed together, then looked up by row
+        enrolled = enrolled[np.argsort(enrolled[:, 0], kind="stable")]
+        starts = np.flatnonzero(np.r_[True, enrolled[1:, 0] != enrolled[:-1, 0]])
+        at, found = _find(enrolled[starts, 0], person)
+        mask[found] = np.bitwise_or.reduceat(enrolled[:, 1], starts)[at[found]]
 
     known = employed.copy()  # a spell names a registered person (foreign key)
     unsure = _distinct(person[~employed])
     if len(unsure):
         cursor.execute("SELECT id FROM persons WHERE id = ANY(%s)", (unsure.tolist(),))
-        known |= _in_sorted(person, np.array(sorted(r[0] for r in cursor.fetchall()),
-                                             dtype=np.int64))
-    return known, employed, mask.astype(np.int64)
+        _, registered = _find(_distinct(np.array([r[0] for r in cursor.fetchall()],
+                                                 dtype=np.int64)), person)
+        known |= registered
+    return known, employed, mask
 
 
 # -- a month-end file -----------------------------------------------------------------------
 
 MONTH_FILE_HEADER = ("employer_credit_code", "identity_number", "wage_fen")
+FILE_FIELDS = {"person_id": "identity_number", "employer_id": "employer_credit_code"}
+"""`run_month`'s fields as a month-end file names them."""
 
 
 @dataclass
@@ -373,10 +378,6 @@ def run_month_file(db: Session, user: User, month: str, text: str, *,
             InputError(FILE_FIELDS.get(e.field, e.field), e.reason,
                        int(rows.lines[e.line - 1]) if e.line else e.line)
             for e in refused.errors]) from None
-
-
-FILE_FIELDS = {"person_id": "identity_number", "employer_id": "employer_credit_code"}
-"""`run_month`'s fields as a month-end file names them."""
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -508,7 +509,6 @@ def _run(
     # 1. The registry: who works at the declaring employers in the month, who is enrolled in
     # what. Two reads, joined with the rows here (no staging table, no join on the server).
     cursor.execute("SET LOCAL jit = off")  # compiling a query that runs once costs more
-    cursor.execute("SET LOCAL work_mem = '256MB'")
     employers, first_row, counts = np.unique(employer, return_index=True, return_counts=True)
     known, employed, mask = _registry(cursor, employers, employer, person, first, last)
     clock.lap("read registry")
