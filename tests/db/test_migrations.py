@@ -95,7 +95,7 @@ def _check(url: str) -> None:
 
 def test_migrations_match_the_models_and_round_trip(empty_url: str) -> None:
     upgrade(empty_url)
-    assert current_revision(empty_url) == "0021"
+    assert current_revision(empty_url) == "0022"
     _check(empty_url)
     downgrade(empty_url, "0001")
     assert LEDGER_TABLES.isdisjoint(inspect(get_engine(empty_url)).get_table_names())
@@ -152,8 +152,8 @@ def _paid_bill_at_0005(empty_url: str) -> None:
 def test_0006_folds_bill_lines_and_moves_person_lines_to_the_sub_ledger(empty_url: str) -> None:
     """A 0005 database with a paid one-person bill: its lines become one contribution row and
     the bill's terms; the person's ledger lines become sub-ledger lines under the province's
-    control accounts (until 0012 reads them from the contribution row), and the ledger checks
-    clean."""
+    control accounts (until 0012 reads them from the contribution row), 0022 keeps the
+    person's balances from them, and the ledger checks clean."""
     _paid_bill_at_0005(empty_url)
     upgrade(empty_url, "0009")
     from shebao.db.engine import transaction
@@ -172,7 +172,8 @@ def test_0006_folds_bill_lines_and_moves_person_lines_to_the_sub_ledger(empty_ur
     upgrade(empty_url)
     with transaction(empty_url) as db:
         assert ledger.check(db) == []
-        assert ledger.balance(db, "person:pension:1") == 64000
+        assert ledger.balance(db, "person:pension:1") == 64000  # kept by 0022
+        assert ledger.balance(db, "person:medical:1") == 8000
         assert ledger.balance(db, "individual:pension:440000") == 64000
         from shebao.contributions.models import Bill
 

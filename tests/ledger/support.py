@@ -10,6 +10,7 @@ from shebao.ledger.service import PostingRequest, PostingResult
 
 DAY = date(2025, 7, 15)
 SETTLEMENT_GD = "settlement:440000"
+SETTLEMENT_SC = "settlement:510000"
 PENSION_GD = "pool:employee_pension:440000"
 MEDICAL_GD = "pool:employee_medical:440000"
 UNEMPLOYMENT_GD = "pool:unemployment:440000"

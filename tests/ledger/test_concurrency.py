@@ -10,15 +10,18 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import TypeVar
 
 from shebao.db.engine import transaction
 from shebao.errors import InputError
 from shebao.ledger import service
+from tests.helpers import add_person
 from tests.ledger.support import (
     MEDICAL_GD,
     PENSION_GD,
     SETTLEMENT_GD,
+    SETTLEMENT_SC,
     UNEMPLOYMENT_GD,
     balances,
     check,
@@ -103,6 +106,38 @@ def test_concurrent_overdrafts_never_take_a_fund_below_zero(database_url: str) -
     paid = sum(_together(work))
     assert paid == 100_00 // 7_00  # 14 payments fit, every other one is refused
     assert balances(database_url, PENSION_GD) == {PENSION_GD: 100_00 - paid * 7_00}
+    assert check(database_url) == []
+
+
+def test_concurrent_debits_never_take_a_person_s_account_below_zero(database_url: str) -> None:
+    """A person holds 50 yuan under each of two provinces' control accounts; threads debit 7
+    yuan at a time under either. Postings of one province wait on its control account, but
+    the two provinces meet only at the person's kept balance: its row lock must keep them
+    apart."""
+    person = add_person(database_url, "王建军", "511324", date(1988, 3, 9), 17)
+    account = f"person:pension:{person}"
+    for province, settlement in (("440000", SETTLEMENT_GD), ("510000", SETTLEMENT_SC)):
+        with transaction(database_url, write=True) as db:
+            service.post(db, request(f"seed-{province}", (settlement, 50_00),
+                                     (account, -50_00), province=province))
+
+    def work(thread: int) -> int:
+        paid = 0
+        for i in range(5):
+            province, settlement = (("440000", SETTLEMENT_GD), ("510000", SETTLEMENT_SC))[
+                (thread + i) % 2]
+            try:
+                with transaction(database_url, write=True) as db:
+                    service.post(db, request(f"out-{thread}-{i}", (account, 7_00),
+                                             (settlement, -7_00), province=province))
+                paid += 1
+            except InputError as refused:
+                assert "below zero" in refused.reason
+        return paid
+
+    paid = sum(_together(work))
+    assert paid <= 100_00 // 7_00
+    assert balances(database_url, account) == {account: 100_00 - paid * 7_00}
     assert check(database_url) == []
 
 

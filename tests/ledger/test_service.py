@@ -376,6 +376,25 @@ def test_check_finds_a_corrupted_balance_and_an_unbalanced_entry(configured: str
     assert "its lines sum to 500 fen" in failed.output
 
 
+def test_check_finds_a_person_s_kept_balance_that_is_not_their_movements(
+    database_url: str
+) -> None:
+    person = add_person(database_url, "王建军", "511324", date(1988, 3, 9), 17)
+    post(database_url, request("pay", (SETTLEMENT_GD, 100_00),
+                               (f"person:pension:{person}", -100_00), province="440000"))
+    assert check(database_url) == []
+    with transaction(database_url) as db:
+        db.execute(text("UPDATE individual_account_balances SET balance_fen = balance_fen + 1"))
+        db.execute(text("INSERT INTO individual_account_balances (person_id, account, "
+                        "balance_fen) VALUES (:person, 'medical', 5)"), {"person": person})
+    assert check(database_url) == [
+        f"account person:medical:{person}: cached balance 5 fen, but its movements give 0 fen",
+        f"account person:pension:{person}: cached balance 10001 fen, but its movements give "
+        "10000 fen"]
+    assert balances(database_url, f"person:pension:{person}") == {
+        f"person:pension:{person}": 100_01}  # what is read is what is kept
+
+
 def test_check_finds_a_reversal_that_does_not_mirror_its_original(database_url: str) -> None:
     first = receive(database_url, "seed", PENSION_GD, 100_00)
     with transaction(database_url) as db:

@@ -10,6 +10,7 @@ or deleted (the migration installs triggers that refuse it); corrections are rev
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -98,10 +99,11 @@ class IndividualAccountLine(Base):
 
     The general ledger holds one control line per (entry, account kind) on the entry's
     province's `individual:<account>:<province>` account; the person lines of the entry sum to
-    it exactly. A person has no cached balance: it is the sum of their lines, read through the
-    (person_id, account, entry_id) index. No foreign keys on purpose: a month-end run writes
-    millions of these rows, and PostgreSQL checks a foreign key one row at a time; `check`
-    verifies the references set-wise instead. Append-only, like the ledger's lines.
+    it exactly. A person's balance is their movements' sum, kept in
+    `individual_account_balances` by every posting that moves the account. No foreign keys
+    on purpose: a month-end run writes millions of these rows, and PostgreSQL checks a
+    foreign key one row at a time; `check` verifies the references set-wise instead.
+    Append-only, like the ledger's lines.
     """
 
     __tablename__ = "individual_account_lines"
@@ -117,3 +119,24 @@ class IndividualAccountLine(Base):
     account: Mapped[str] = mapped_column(
         String(16).with_variant(String(16, collation="C"), "postgresql"), primary_key=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit > 0, credit < 0
+
+
+class IndividualAccountBalance(Base):
+    """What one person's individual account holds (fen, normal sense: −Σ movements), kept by
+    every posting that moves it, in the same transaction.
+
+    Without it every read of a balance — the payroll's account part, an overdraft check, a
+    rights record — sums the person's whole history (a worker's account has a contribution
+    row a month for decades). The upsert that keeps it is also the overdraft check: a debit
+    updates the row under its lock and is refused if the result is below zero. `ledger.check`
+    verifies every row against the movements.
+    """
+
+    __tablename__ = "individual_account_balances"
+    # room on each page, so that updating a million balances rewrites them in place (HOT)
+    __table_args__: ClassVar[dict[str, Any]] = {"postgresql_with": {"fillfactor": 70}}
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(
+        String(16).with_variant(String(16, collation="C"), "postgresql"), primary_key=True)
+    balance_fen: Mapped[int] = mapped_column(BigInteger)

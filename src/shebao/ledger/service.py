@@ -12,9 +12,11 @@ Rules every posting obeys (docs/ledger.md):
 - Persons' own accounts are a subsidiary ledger (`individual_account_lines`): a request's
   person lines are netted per person and account and written there, and their sum per account
   goes to the control account `individual:<account>:<province>` of the request's province.
-  A person has no cached balance; debits lock the person's row and are refused below zero.
-  Rows other domains keep (a paid bill's contribution rows) are movements too, by reference:
-  every read of a person's account goes through `movements()` (ledger/movements.py).
+  Each person's balance per account is kept in `individual_account_balances`, updated by the
+  posting from its movements (one upsert, under each row's lock), which refuses the entry
+  when an account would end below zero. Rows other domains keep (a paid bill's
+  contribution rows) are movements too, by reference: every read of a person's movements
+  goes through `movements()` (ledger/movements.py).
 - One posting is one database transaction (the caller's session): the entry, its lines and the
   accounts' cached balances are written together inside a savepoint, so a failure part-way
   leaves nothing behind.
@@ -40,7 +42,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -51,6 +53,7 @@ from shebao.errors import InputError
 from shebao.ledger import accounts
 from shebao.ledger.models import (
     BigId,
+    IndividualAccountBalance,
     IndividualAccountLine,
     LedgerAccount,
     LedgerEntry,
@@ -236,14 +239,19 @@ def _insert_or_skip(db: Session, table: Any, *returning: Any) -> Any:
 
 @lru_cache(maxsize=8)
 def _insert_or_skip_in(dialect: str, table: Any, returning: tuple[Any, ...]) -> Any:
+    statement = _dialect_insert(dialect)(table).on_conflict_do_nothing()
+    return statement.returning(*returning) if returning else statement
+
+
+def _dialect_insert(dialect: str) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:  # pragma: no cover - shebao runs on SQLite and PostgreSQL
         raise NotImplementedError(dialect)
-    statement = dialect_insert(table).on_conflict_do_nothing()
-    return statement.returning(*returning) if returning else statement
+    return dialect_insert
 
 
 def _insert_missing(db: Session, specs: list[accounts.AccountCode]) -> None:
@@ -301,7 +309,7 @@ def open_account(db: Session, code: str) -> LedgerAccount:
         return LedgerAccount(code=spec.code, kind=spec.kind.name,
                              normal_side=spec.normal_side.value,
                              allow_negative=spec.allow_negative,
-                             balance_fen=-_person_total(db, spec), line_count=0)
+                             balance_fen=_kept_balance(db, spec), line_count=0)
     _open(db, {spec.code: spec}, {spec.code: "account"})
     account = db.scalar(select(LedgerAccount).where(LedgerAccount.code == spec.code))
     assert account is not None
@@ -436,36 +444,43 @@ def _check_persons(db: Session, rows: list[PersonLine], fields: dict[int, str]) 
             raise InputError(fields[pid], f"no person with id {pid}")
 
 
-def _lock_persons(
-    db: Session, ids: Select[Any] | list[int], params: dict[str, Any] | None = None
-) -> None:
-    """Lock the persons whose accounts an entry debits (PostgreSQL; SQLite's write transaction
-    already excludes other writers), in id order, before their balances are read."""
-    if db.get_bind().dialect.name != "postgresql":
-        return
-    query = select(Person.id).order_by(Person.id).with_for_update(key_share=True)
-    if isinstance(ids, list):
-        for chunk in _chunks(sorted(ids), 10_000):
-            db.execute(query.where(Person.id.in_(chunk)))
-    else:
-        db.execute(query.where(Person.id.in_(ids)), params or {})
+_BALANCES = IndividualAccountBalance.__table__
 
 
-def _overdrawn(db: Session, entry_id: int) -> tuple[int, str, int] | None:
-    """A person's account this entry debits that is now below zero: (person, account,
-    balance), or None. Runs after the entry's person movements are written, under the locks."""
-    mine, every = movements(), movements()
-    debited = select(mine.c.person_id, mine.c.account).where(
-        mine.c.entry_id == entry_id, mine.c.amount_fen > 0)
-    row = db.execute(
-        select(every.c.person_id, every.c.account, -func.sum(every.c.amount_fen))
-        .where(tuple_(every.c.person_id, every.c.account).in_(debited))
-        .group_by(every.c.person_id, every.c.account)
-        .having(func.sum(every.c.amount_fen) > 0)
-        .order_by(every.c.account, every.c.person_id)
-        .limit(1)
-    ).first()
-    return (int(row[0]), str(row[1]), int(row[2])) if row else None
+@lru_cache(maxsize=2)
+def _balance_upsert(dialect: str) -> Any:
+    """Add an entry's movements, summed per (person, account), to the kept balances (a row
+    made for an account's first movement); the rows left below zero come back (on SQLite,
+    every row the entry touched).
+
+    PostgreSQL updates each row under its lock, on its latest committed version: two
+    postings debiting one account never both see the same balance."""
+    rows = movements()
+    moved = (
+        select(rows.c.person_id, rows.c.account, -func.sum(rows.c.amount_fen))
+        .where(rows.c.entry_id == bindparam("entry_id", type_=BigId))
+        .group_by(rows.c.person_id, rows.c.account)
+        .order_by(rows.c.person_id, rows.c.account)
+    )
+    upsert = _dialect_insert(dialect)(_BALANCES).from_select(
+        ["person_id", "account", "balance_fen"], moved)
+    kept = upsert.on_conflict_do_update(
+        index_elements=[_BALANCES.c.person_id, _BALANCES.c.account],
+        set_={"balance_fen": _BALANCES.c.balance_fen + upsert.excluded.balance_fen},
+    ).returning(_BALANCES.c.person_id, _BALANCES.c.account, _BALANCES.c.balance_fen)
+    if dialect != "postgresql":
+        return kept
+    after = kept.cte("kept")
+    return select(after.c.person_id, after.c.account, after.c.balance_fen).where(
+        after.c.balance_fen < 0).order_by(after.c.account, after.c.person_id).limit(1)
+
+
+def _keep_balances(db: Session, entry_id: int) -> tuple[int, str, int] | None:
+    """Apply the entry's person movements to the kept balances; the first account (by
+    account, person) it leaves below zero, as (person, account, balance), or None."""
+    below = sorted((str(a), int(p), int(b)) for p, a, b in db.execute(
+        _balance_upsert(db.get_bind().dialect.name), {"entry_id": entry_id}) if b < 0)
+    return (below[0][1], below[0][0], below[0][2]) if below else None
 
 
 def _write(
@@ -502,8 +517,8 @@ def _write(
             ledger_lines.append((accounts.parse(accounts.individual(account, province)), total))
 
     # The key first: the entry row claims it (a key already taken, or a reversal's original
-    # already reversed, writes nothing and answers None); then the debited persons (their
-    # balances are checked under the lock), then the accounts.
+    # already reversed, writes nothing and answers None); then the accounts, locked; the
+    # persons' balances last, once their movements are written.
     posted_at = utcnow()
     entry_id = db.execute(_insert_or_skip(db, _ENTRIES, _ENTRIES.c.id), {
         "idempotency_key": key, "request_hash": digest, "kind": kind, "memo": memo,
@@ -514,12 +529,6 @@ def _write(
         return None
     if person_rows and source is None:
         _check_persons(db, person_rows, person_fields)
-    debited = [pid for pid, _, amount in person_rows if amount > 0]
-    if debited:
-        _lock_persons(db, debited)
-    elif source is not None and any(t > 0 for t in control.values()):
-        rows = source.select.subquery()
-        _lock_persons(db, select(rows.c[0]).where(rows.c[2] > 0), source.params)
 
     specs: dict[str, accounts.AccountCode] = {}
     fields: dict[str, str] = {}
@@ -564,8 +573,8 @@ def _write(
             {"entry_id": entry_id, "person_id": pid, "account": account, "amount_fen": amount}
             for pid, account, amount in person_rows
         ])
-    if debited or any(t > 0 for t in control.values()):
-        overdrawn = _overdrawn(db, entry_id)
+    if person_rows:
+        overdrawn = _keep_balances(db, entry_id)
         if overdrawn is not None:
             pid, account, left = overdrawn
             raise InputError(person_fields.get(pid, personal_field),
@@ -855,6 +864,13 @@ def require_reach(db: Session, user: User, code: str) -> accounts.AccountCode:
 # -- balances and statements ----------------------------------------------------------------
 
 
+def _kept_balance(db: Session, spec: accounts.AccountCode) -> int:
+    """What a person's account holds (normal sense), as kept by the postings."""
+    return int(db.scalar(select(_BALANCES.c.balance_fen).where(
+        _BALANCES.c.person_id == spec.person_id,
+        _BALANCES.c.account == spec.code.split(":")[1])) or 0)
+
+
 def _person_total(db: Session, spec: accounts.AccountCode) -> int:
     """The signed sum of a person account's movements (debit > 0)."""
     rows = movements()
@@ -872,11 +888,11 @@ def balance(db: Session, code: str) -> int:
     """The balance of `code` in fen, in its normal sense (a fund holding 100 yuan: 10000).
 
     An account never posted to has balance 0; a malformed code is refused. A person's
-    individual account is the sum of its movements (`ledger.movements`).
+    individual account is the sum of its movements (`ledger.movements`), as kept.
     """
     spec = accounts.parse(code)
     if _is_individual(spec):
-        return -_person_total(db, spec)
+        return _kept_balance(db, spec)
     found = db.scalar(select(LedgerAccount.balance_fen).where(LedgerAccount.code == spec.code))
     return int(found or 0)
 
@@ -904,13 +920,10 @@ def person_balances(db: Session, account: str, persons: Select[Any]) -> dict[int
     set-wise for a batch (the pension payroll reads 10,000 accounts at once)."""
     if not _is_individual(accounts.parse(accounts.person(account, 1), "account")):
         raise InputError("account", f"{account} is not a kind of individual account")
-    rows = movements()
     person = persons.subquery().c[0]
-    # A sum per person through the (person, account, entry) indexes of each source: a join
-    # would let the planner scan every movement for a batch of a few thousand persons.
-    total = select(func.sum(rows.c.amount_fen)).where(
-        rows.c.person_id == person, rows.c.account == account).scalar_subquery()
-    return {int(p): -int(t) for p, t in db.execute(select(person, total)) if t is not None}
+    return {int(p): int(b) for p, b in db.execute(
+        select(_BALANCES.c.person_id, _BALANCES.c.balance_fen)
+        .where(_BALANCES.c.account == account, _BALANCES.c.person_id.in_(select(person))))}
 
 
 def replayed_balance(db: Session, code: str) -> int:
@@ -992,7 +1005,7 @@ def _person_statement(
                                        table.c.account == spec.code.split(":")[1]).limit(1)
     ) is not None
     return Statement(spec.code, spec.kind.name, spec.normal_side.value, spec.allow_negative,
-                     -_person_total(db, spec), opened=opened, lines=lines)
+                     _kept_balance(db, spec), opened=opened, lines=lines)
 
 
 # -- invariants ------------------------------------------------------------------------------
@@ -1085,7 +1098,7 @@ def _individual_problems(db: Session) -> list[str]:
     zero; every movement names an existing entry and person (neither the sub-ledger nor the
     registered sources' rows have foreign keys). A registered source's row changed or
     deleted after posting shows here as an entry whose movements no longer sum to its
-    control line.
+    control line. Each person's kept balance is the sum of their movements.
     """
     problems: list[str] = []
     sub = movements()
@@ -1138,14 +1151,27 @@ def _individual_problems(db: Session) -> list[str]:
             problems.append(f"account {code}: its persons' lines give {held[code]} fen, but "
                             "the control account does not exist")
 
+    held = select(sub.c.person_id, sub.c.account,
+                  (-func.sum(sub.c.amount_fen)).label("fen")) \
+        .group_by(sub.c.person_id, sub.c.account).subquery()
     for person_id, account, total in db.execute(
-        select(sub.c.person_id, sub.c.account, func.sum(sub.c.amount_fen))
-        .group_by(sub.c.person_id, sub.c.account)
-        .having(func.sum(sub.c.amount_fen) > 0)
-        .order_by(sub.c.person_id, sub.c.account)
+        select(held.c.person_id, held.c.account, held.c.fen).where(held.c.fen < 0)
+        .order_by(held.c.person_id, held.c.account)
     ):
         problems.append(f"account {accounts.person(account, person_id)}: below zero "
-                        f"({-int(total)} fen) but may not go negative")
+                        f"({int(total)} fen) but may not go negative")
+    kept = _BALANCES
+    person = func.coalesce(held.c.person_id, kept.c.person_id).label("person")
+    account_kind = func.coalesce(held.c.account, kept.c.account).label("account_kind")
+    for person_id, account, total, cached in db.execute(
+        select(person, account_kind, held.c.fen, kept.c.balance_fen)
+        .select_from(held.join(kept, (kept.c.person_id == held.c.person_id)
+                               & (kept.c.account == held.c.account), full=True))
+        .where(func.coalesce(held.c.fen, 0) != func.coalesce(kept.c.balance_fen, 0))
+        .order_by(person, account_kind)
+    ):
+        problems.append(f"account {accounts.person(account, person_id)}: cached balance "
+                        f"{int(cached or 0)} fen, but its movements give {int(total or 0)} fen")
     for person_id in db.scalars(
         select(sub.c.person_id).distinct()
         .where(~select(Person.id).where(Person.id == sub.c.person_id).exists())
