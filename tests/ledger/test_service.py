@@ -384,9 +384,8 @@ def test_check_finds_a_person_s_kept_balance_that_is_not_their_movements(
                                (f"person:pension:{person}", -100_00), province="440000"))
     assert check(database_url) == []
     with transaction(database_url) as db:
-        db.execute(text("UPDATE individual_account_balances SET balance_fen = balance_fen + 1"))
-        db.execute(text("INSERT INTO individual_account_balances (person_id, account, "
-                        "balance_fen) VALUES (:person, 'medical', 5)"), {"person": person})
+        db.execute(text("UPDATE individual_account_balances SET pension_fen = pension_fen + 1, "
+                        "medical_fen = 5"))
     assert check(database_url) == [
         f"account person:medical:{person}: cached balance 5 fen, but its movements give 0 fen",
         f"account person:pension:{person}: cached balance 10001 fen, but its movements give "

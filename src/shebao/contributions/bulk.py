@@ -27,7 +27,8 @@ PostgreSQL only:
   person movements, `ledger.movements`); the general accounts (pools, settlement, the
   provinces' control accounts: a few hundred) are locked in ascending id order (the ledger's
   lock order, so postings running meanwhile queue, never deadlock), opened with one INSERT ...
-  ON CONFLICT DO NOTHING and moved with one executemany.
+  ON CONFLICT DO NOTHING and moved with one executemany;
+- the persons' kept balances get each paid row's credits, in one upsert.
 
 Everything happens inside one savepoint of the caller's transaction: all or nothing (the
 month's fresh table included). It needs the database owner's rights (DDL on `contributions`). A
@@ -753,6 +754,24 @@ def _post(
     ])
     cursor.execute("DROP TABLE IF EXISTS bulk_accounts")
     clock.lap("update balances, write payments")
+
+    # The persons' kept balances (`ledger.IndividualAccountBalance`): each paid row's credits,
+    # summed per person (two jobs in a month are two rows), added in person order.
+    kept = [f"{account}_fen" for account in personal]
+    cursor.execute(f"CREATE TEMPORARY TABLE bulk_credits (person_id int4, "
+                   f"{', '.join(f'{c} int8' for c in kept)}) ON COMMIT DROP")
+    paid_row = posted[bill_of_row]
+    _copy_in(cursor, "COPY bulk_credits FROM STDIN (FORMAT BINARY)", _binary(
+        [("person_id", ">i4"), *((c, ">i8") for c in kept)],
+        {"person_id": person[paid_row],
+         **{c: credited[paid_row] for c, credited in zip(kept, personal.values(), strict=True)}}))
+    cursor.execute(
+        f"INSERT INTO individual_account_balances (person_id, {', '.join(kept)}) "
+        f"SELECT person_id, {', '.join(f'SUM({c})' for c in kept)} FROM bulk_credits "
+        "GROUP BY person_id ORDER BY person_id ON CONFLICT (person_id) DO UPDATE SET "
+        + ", ".join(f"{c} = individual_account_balances.{c} + EXCLUDED.{c}" for c in kept))
+    cursor.execute("DROP TABLE bulk_credits")
+    clock.lap("persons' balances")
 
     result.paid_bills = len(paid_bills)
     result.late_fee_fen = int(fee.sum())

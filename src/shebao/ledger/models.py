@@ -122,14 +122,17 @@ class IndividualAccountLine(Base):
 
 
 class IndividualAccountBalance(Base):
-    """What one person's individual account holds (fen, normal sense: −Σ movements), kept by
-    every posting that moves it, in the same transaction.
+    """What one person's individual accounts hold (fen, normal sense: −Σ movements), one
+    column per kind of account (`accounts.PERSONAL_ACCOUNTS`), kept by every posting that
+    moves them, in the same transaction.
 
     Without it every read of a balance — the payroll's account part, an overdraft check, a
     rights record — sums the person's whole history (a worker's account has a contribution
     row a month for decades). The upsert that keeps it is also the overdraft check: a debit
-    updates the row under its lock and is refused if the result is below zero. `ledger.check`
-    verifies every row against the movements.
+    updates the row under its lock and is refused if the result is below zero. One row per
+    person, not per account: a month's contributions credit both the pension and the medical
+    account of a million persons, and one row is half the writes. `ledger.check` verifies
+    every value against the movements.
     """
 
     __tablename__ = "individual_account_balances"
@@ -137,6 +140,13 @@ class IndividualAccountBalance(Base):
     __table_args__: ClassVar[dict[str, Any]] = {"postgresql_with": {"fillfactor": 70}}
 
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    account: Mapped[str] = mapped_column(
-        String(16).with_variant(String(16, collation="C"), "postgresql"), primary_key=True)
-    balance_fen: Mapped[int] = mapped_column(BigInteger)
+    pension_fen: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    resident_pension_fen: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    medical_fen: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    personal_pension_fen: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    annuity_fen: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+def kept_balance(account: str) -> Any:
+    """The column of `individual_account_balances` that keeps `account` (e.g. "pension")."""
+    return IndividualAccountBalance.__table__.c[f"{account}_fen"]

@@ -42,7 +42,18 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Select,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -58,6 +69,7 @@ from shebao.ledger.models import (
     LedgerAccount,
     LedgerEntry,
     LedgerLine,
+    kept_balance,
 )
 from shebao.ledger.movements import explicit, movements, referenced, sources
 from shebao.registry.models import Employer, Person
@@ -449,38 +461,44 @@ _BALANCES = IndividualAccountBalance.__table__
 
 @lru_cache(maxsize=2)
 def _balance_upsert(dialect: str) -> Any:
-    """Add an entry's movements, summed per (person, account), to the kept balances (a row
-    made for an account's first movement); the rows left below zero come back (on SQLite,
-    every row the entry touched).
+    """Add an entry's movements, summed per person and account, to the kept balances (a row
+    made for a person's first movement); the rows come back with their new balances (on
+    PostgreSQL, only the first row left below zero, if any).
 
     PostgreSQL updates each row under its lock, on its latest committed version: two
     postings debiting one account never both see the same balance."""
     rows = movements()
+    columns = [kept_balance(account) for account in accounts.PERSONAL_ACCOUNTS]
     moved = (
-        select(rows.c.person_id, rows.c.account, -func.sum(rows.c.amount_fen))
+        select(rows.c.person_id, *(
+            -func.sum(case((rows.c.account == account, rows.c.amount_fen), else_=0))
+            for account in accounts.PERSONAL_ACCOUNTS))
         .where(rows.c.entry_id == bindparam("entry_id", type_=BigId))
-        .group_by(rows.c.person_id, rows.c.account)
-        .order_by(rows.c.person_id, rows.c.account)
+        .group_by(rows.c.person_id)
+        .order_by(rows.c.person_id)
     )
     upsert = _dialect_insert(dialect)(_BALANCES).from_select(
-        ["person_id", "account", "balance_fen"], moved)
+        ["person_id", *(c.name for c in columns)], moved)
     kept = upsert.on_conflict_do_update(
-        index_elements=[_BALANCES.c.person_id, _BALANCES.c.account],
-        set_={"balance_fen": _BALANCES.c.balance_fen + upsert.excluded.balance_fen},
-    ).returning(_BALANCES.c.person_id, _BALANCES.c.account, _BALANCES.c.balance_fen)
+        index_elements=[_BALANCES.c.person_id],
+        set_={c.name: c + upsert.excluded[c.name] for c in columns},
+    ).returning(_BALANCES.c.person_id, *columns)
     if dialect != "postgresql":
         return kept
     after = kept.cte("kept")
-    return select(after.c.person_id, after.c.account, after.c.balance_fen).where(
-        after.c.balance_fen < 0).order_by(after.c.account, after.c.person_id).limit(1)
+    return select(after).where(or_(*(after.c[c.name] < 0 for c in columns))) \
+        .order_by(after.c.person_id).limit(1)
 
 
 def _keep_balances(db: Session, entry_id: int) -> tuple[int, str, int] | None:
     """Apply the entry's person movements to the kept balances; the first account (by
-    account, person) it leaves below zero, as (person, account, balance), or None."""
-    below = sorted((str(a), int(p), int(b)) for p, a, b in db.execute(
-        _balance_upsert(db.get_bind().dialect.name), {"entry_id": entry_id}) if b < 0)
-    return (below[0][1], below[0][0], below[0][2]) if below else None
+    person, account) it leaves below zero, as (person, account, balance), or None."""
+    for person_id, *held in db.execute(
+            _balance_upsert(db.get_bind().dialect.name), {"entry_id": entry_id}):
+        for account, fen in zip(accounts.PERSONAL_ACCOUNTS, held, strict=True):
+            if fen < 0:
+                return int(person_id), account, int(fen)
+    return None
 
 
 def _write(
@@ -866,9 +884,8 @@ def require_reach(db: Session, user: User, code: str) -> accounts.AccountCode:
 
 def _kept_balance(db: Session, spec: accounts.AccountCode) -> int:
     """What a person's account holds (normal sense), as kept by the postings."""
-    return int(db.scalar(select(_BALANCES.c.balance_fen).where(
-        _BALANCES.c.person_id == spec.person_id,
-        _BALANCES.c.account == spec.code.split(":")[1])) or 0)
+    return int(db.scalar(select(kept_balance(spec.code.split(":")[1])).where(
+        _BALANCES.c.person_id == spec.person_id)) or 0)
 
 
 def _person_total(db: Session, spec: accounts.AccountCode) -> int:
@@ -922,8 +939,8 @@ def person_balances(db: Session, account: str, persons: Select[Any]) -> dict[int
         raise InputError("account", f"{account} is not a kind of individual account")
     person = persons.subquery().c[0]
     return {int(p): int(b) for p, b in db.execute(
-        select(_BALANCES.c.person_id, _BALANCES.c.balance_fen)
-        .where(_BALANCES.c.account == account, _BALANCES.c.person_id.in_(select(person))))}
+        select(_BALANCES.c.person_id, kept_balance(account))
+        .where(_BALANCES.c.person_id.in_(select(person))))}
 
 
 def replayed_balance(db: Session, code: str) -> int:
@@ -1160,14 +1177,17 @@ def _individual_problems(db: Session) -> list[str]:
     ):
         problems.append(f"account {accounts.person(account, person_id)}: below zero "
                         f"({int(total)} fen) but may not go negative")
-    kept = _BALANCES
+    kept = union_all(*(
+        select(_BALANCES.c.person_id, literal(account, held.c.account.type).label("account"),
+               kept_balance(account).label("fen")).where(kept_balance(account) != 0)
+        for account in accounts.PERSONAL_ACCOUNTS)).subquery("kept")
     person = func.coalesce(held.c.person_id, kept.c.person_id).label("person")
     account_kind = func.coalesce(held.c.account, kept.c.account).label("account_kind")
     for person_id, account, total, cached in db.execute(
-        select(person, account_kind, held.c.fen, kept.c.balance_fen)
+        select(person, account_kind, held.c.fen, kept.c.fen)
         .select_from(held.join(kept, (kept.c.person_id == held.c.person_id)
                                & (kept.c.account == held.c.account), full=True))
-        .where(func.coalesce(held.c.fen, 0) != func.coalesce(kept.c.balance_fen, 0))
+        .where(func.coalesce(held.c.fen, 0) != func.coalesce(kept.c.fen, 0))
         .order_by(person, account_kind)
     ):
         problems.append(f"account {accounts.person(account, person_id)}: cached balance "

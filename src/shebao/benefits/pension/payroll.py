@@ -337,8 +337,8 @@ def run_payroll(
     paid_on = paid_on or dt.date.today()
     _check_staff(user, "pension.payroll", _province(province))
     number = _check_month(month, paid_on)
-    if not 1 <= batch_size <= 10_000:
-        raise InputError("batch_size", "must be between 1 and 10,000")
+    if not 1 <= batch_size <= 1_000_000:
+        raise InputError("batch_size", "must be between 1 and 1,000,000")
     seconds: dict[str, float] = {}
     lap = _stopwatch(seconds)
     run_id = _start(database_url, province, month)

@@ -1,11 +1,11 @@
 """persons' individual-account balances kept with every posting
 
-`individual_account_balances` (person_id, account) holds what each person's account holds,
-in fen (normal sense: minus the sum of its movements). Every posting that moves a person's
+`individual_account_balances` holds what each person's accounts hold, one row per person
+and a column per kind of account, in fen (normal sense: minus the sum of its movements). Every posting that moves a person's
 account updates it in the same transaction; reads of a balance no longer sum the history.
 
 Data: filled from the movements as of this revision — the sub-ledger's lines and the paid
-bills' contribution rows (0012) — one row per (person, account) that has any.
+bills' contribution rows (0012) — one row per person who has any.
 
 On PostgreSQL the table leaves a third of each page free (fillfactor 70), so that the
 monthly update of a million balances rewrites rows in place without touching the index.
@@ -40,20 +40,23 @@ MOVEMENTS = " UNION ALL ".join(
 """Every person movement as of this revision: (person_id, account, amount_fen), debit > 0."""
 
 
+ACCOUNTS = ("pension", "resident_pension", "medical", "personal_pension", "annuity")
+
+
 def upgrade() -> None:
     op.create_table(
         'individual_account_balances',
         sa.Column('person_id', sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column('account', sa.String(length=16).with_variant(
-            sa.String(length=16, collation='C'), 'postgresql'), nullable=False),
-        sa.Column('balance_fen', sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint('person_id', 'account',
-                                name=op.f('pk_individual_account_balances')),
+        *(sa.Column(f'{account}_fen', sa.BigInteger(), server_default='0', nullable=False)
+          for account in ACCOUNTS),
+        sa.PrimaryKeyConstraint('person_id', name=op.f('pk_individual_account_balances')),
         postgresql_with={'fillfactor': 70},
     )
-    op.execute("INSERT INTO individual_account_balances (person_id, account, balance_fen) "
-               f"SELECT person_id, account, -SUM(amount_fen) FROM ({MOVEMENTS}) m "
-               "GROUP BY person_id, account")
+    columns = ", ".join(f"{account}_fen" for account in ACCOUNTS)
+    sums = ", ".join(f"-SUM(CASE WHEN account = '{account}' THEN amount_fen ELSE 0 END)"
+                     for account in ACCOUNTS)
+    op.execute(f"INSERT INTO individual_account_balances (person_id, {columns}) "
+               f"SELECT person_id, {sums} FROM ({MOVEMENTS}) m GROUP BY person_id")
 
 
 def downgrade() -> None:
