@@ -145,6 +145,8 @@ SNAPSHOT = {
                     "JOIN ledger_accounts a ON a.id = l.account_id ORDER BY l.id",
     "ledger_accounts": "SELECT code, kind, normal_side, allow_negative, balance_fen, line_count "
                        "FROM ledger_accounts ORDER BY code",
+    "individual_account_balances": "SELECT * FROM individual_account_balances "
+                                   "ORDER BY person_id",
 }
 
 

@@ -48,7 +48,13 @@ from shebao.contributions.models import (
 from shebao.db.engine import get_engine, transaction
 from shebao.errors import InputError
 from shebao.ledger import service as ledger
-from shebao.ledger.models import IndividualAccountLine, LedgerAccount, LedgerEntry, LedgerLine
+from shebao.ledger.models import (
+    IndividualAccountBalance,
+    IndividualAccountLine,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerLine,
+)
 from shebao.registry.identifiers import make_credit_code
 from shebao.registry.models import Person
 from shebao.registry.schemas import EmploymentStart
@@ -126,7 +132,8 @@ def _admin(db) -> User:  # type: ignore[no-untyped-def]
 # (this machine writes none).
 MONEY_TABLES = [m.__tablename__ for m in (
     Payment, Contribution, Bill, Declaration, ResidentContribution, IndividualAccountLine,
-    LedgerLine, LedgerEntry, LedgerAccount, PensionPayment, Overpayment,
+    IndividualAccountBalance, LedgerLine, LedgerEntry, LedgerAccount, PensionPayment,
+    Overpayment,
 )]
 
 

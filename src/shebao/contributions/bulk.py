@@ -760,11 +760,13 @@ def _post(
     kept = [f"{account}_fen" for account in personal]
     cursor.execute(f"CREATE TEMPORARY TABLE bulk_credits (person_id int4, "
                    f"{', '.join(f'{c} int8' for c in kept)}) ON COMMIT DROP")
-    paid_row = posted[bill_of_row]
+    # (a row crediting nothing is no movement: as in the services, it makes no balance row)
+    moved = posted[bill_of_row] & np.any([credited != 0 for credited in personal.values()],
+                                         axis=0)
     _copy_in(cursor, "COPY bulk_credits FROM STDIN (FORMAT BINARY)", _binary(
         [("person_id", ">i4"), *((c, ">i8") for c in kept)],
-        {"person_id": person[paid_row],
-         **{c: credited[paid_row] for c, credited in zip(kept, personal.values(), strict=True)}}))
+        {"person_id": person[moved],
+         **{c: credited[moved] for c, credited in zip(kept, personal.values(), strict=True)}}))
     cursor.execute(
         f"INSERT INTO individual_account_balances (person_id, {', '.join(kept)}) "
         f"SELECT person_id, {', '.join(f'SUM({c})' for c in kept)} FROM bulk_credits "
