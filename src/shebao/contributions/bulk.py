@@ -756,21 +756,25 @@ def _post(
     clock.lap("update balances, write payments")
 
     # The persons' kept balances (`ledger.IndividualAccountBalance`): each paid row's credits,
-    # summed per person (two jobs in a month are two rows), added in person order.
+    # summed per person here (two jobs in a month are two rows) and added in person order.
+    # A row that credits nothing is no movement: as in the services, it makes no balance row.
+    moved = np.flatnonzero(posted[bill_of_row] & np.any(
+        [credited != 0 for credited in personal.values()], axis=0))
+    moved = moved[np.argsort(person[moved], kind="stable")]
+    first = np.flatnonzero(np.r_[True, person[moved][1:] != person[moved][:-1]]) \
+        if len(moved) else moved
     kept = [f"{account}_fen" for account in personal]
     cursor.execute(f"CREATE TEMPORARY TABLE bulk_credits (person_id int4, "
                    f"{', '.join(f'{c} int8' for c in kept)}) ON COMMIT DROP")
-    # (a row crediting nothing is no movement: as in the services, it makes no balance row)
-    moved = posted[bill_of_row] & np.any([credited != 0 for credited in personal.values()],
-                                         axis=0)
     _copy_in(cursor, "COPY bulk_credits FROM STDIN (FORMAT BINARY)", _binary(
         [("person_id", ">i4"), *((c, ">i8") for c in kept)],
-        {"person_id": person[moved],
-         **{c: credited[moved] for c, credited in zip(kept, personal.values(), strict=True)}}))
+        {"person_id": person[moved][first], **{
+            c: np.add.reduceat(credited[moved], first) if len(moved) else credited[moved]
+            for c, credited in zip(kept, personal.values(), strict=True)}}))
     cursor.execute(
         f"INSERT INTO individual_account_balances (person_id, {', '.join(kept)}) "
-        f"SELECT person_id, {', '.join(f'SUM({c})' for c in kept)} FROM bulk_credits "
-        "GROUP BY person_id ORDER BY person_id ON CONFLICT (person_id) DO UPDATE SET "
+        f"SELECT person_id, {', '.join(kept)} FROM bulk_credits "
+        "ON CONFLICT (person_id) DO UPDATE SET "
         + ", ".join(f"{c} = individual_account_balances.{c} + EXCLUDED.{c}" for c in kept))
     cursor.execute("DROP TABLE bulk_credits")
     clock.lap("persons' balances")
