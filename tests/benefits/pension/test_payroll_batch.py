@@ -215,3 +215,16 @@ def test_the_check_finds_payment_rows_naming_what_does_not_exist(database_url: s
     assert any("names ledger entry 999999" in p for p in found)
     assert any("do not add up" in p for p in found)
     assert any(f"ledger entry {good.ledger_entry_id}: credits" in p for p in found)
+
+
+@pytest.mark.parametrize("size", [0, 1_000_001])
+def test_a_batch_size_out_of_bounds_is_refused_and_nothing_runs(database_url: str,
+                                                                  size: int) -> None:
+    _, _, admin = _paid_through(database_url, 2)
+    with pytest.raises(payroll.InputError) as refused:
+        payroll.run_payroll(database_url, admin, PROVINCE, "2026-11", batch_size=size)
+    assert refused.value.field == "batch_size" and "1,000,000" in refused.value.reason
+    with transaction(database_url) as db:
+        assert not _paid_in(db, "2026-11")
+        assert db.scalar(select(func.count()).select_from(PayrollRun)
+                         .where(PayrollRun.month == "2026-11")) == 0

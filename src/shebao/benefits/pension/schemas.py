@@ -160,7 +160,7 @@ class PayrollIn(BaseModel):
 
     province: str = Field(min_length=6, max_length=6)
     month: Month
-    batch_size: int = Field(default=500, ge=1, le=10_000)
+    batch_size: int = Field(default=500, ge=1, le=1_000_000)
 
 
 class RunOut(BaseModel):
