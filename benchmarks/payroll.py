@@ -8,8 +8,9 @@ numbers, made with numpy as in monthly_bulk.py) with an approved application, an
 2026-10, its amount (lognormal around 3,000 yuan; the account part a balance over the divisor),
 a survival authentication within the year (0.5% have none since an award of 2024: the payroll
 suspends them), and individual pension account balances in the sub-ledger — one opening line
-a person, posted through `ledger.post` with the lines copied from a table (an
-`IndividualSource`); 10% hold nothing (the pooled fund pays all) and many hold less than a
+a person (or, with `--history-entries N`, N lines in N entries, as a career's months of
+contributions would leave), posted through `ledger.post` with the lines copied from a table
+(an `IndividualSource`); 10% hold nothing (the pooled fund pays all) and many hold less than a
 year of their part. The pooled fund is topped up by a fiscal subsidy. Then, untimed, October's
 payroll runs through `run_payroll` (so every award has its history, as in any month but the
 first), and the tables are vacuumed and analysed, as autovacuum would. Then, timed:
@@ -63,7 +64,7 @@ def plain_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def seed(url: str, pensioners: int) -> dict[str, int]:
+def seed(url: str, pensioners: int, history_entries: int = 1) -> dict[str, int]:
     """Persons, applications, awards, amounts, authentications, opening balances; the
     pooled fund; the admin who runs the payroll. Returns what the run should find."""
     from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, select
@@ -112,8 +113,13 @@ def seed(url: str, pensioners: int) -> dict[str, int]:
               for i, d in zip(person_id[~silent].tolist(), authenticated[~silent].tolist(),
                               strict=True)]
     held = balance > 0
-    openings = [f"{i}\tpension\t{-b}\n"
-                for i, b in zip(person_id[held].tolist(), balance[held].tolist(), strict=True)]
+    # Each balance brought in as `history_entries` credits, as many movements as a person has
+    # months of contributions (part k: an equal share, the remainder on the first parts).
+    shares = [balance[held] // history_entries + (k < balance[held] % history_entries)
+              for k in range(history_entries)]
+    openings = [f"{i}\tpension\t{-b}\t{k}\n"
+                for k, share in enumerate(shares)
+                for i, b in zip(person_id[held].tolist(), share.tolist(), strict=True) if b]
 
     with psycopg.connect(plain_url(url)) as connection:
         copy_text(connection, "COPY persons (id, identity_number_sealed, identity_number_index, "
@@ -132,7 +138,7 @@ def seed(url: str, pensioners: int) -> dict[str, int]:
         copy_text(connection, "COPY pension_authentications (person_id, channel, "
                               "authenticated_on, recorded_at) FROM STDIN", checks)
         connection.execute("CREATE TABLE seed_openings (person_id int4, account text, "
-                           "amount_fen int8)")
+                           "amount_fen int8, part int4)")
         copy_text(connection, "COPY seed_openings FROM STDIN", openings)
         for table in ("persons", "pension_applications", "pension_awards"):
             connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)",
@@ -141,8 +147,8 @@ def seed(url: str, pensioners: int) -> dict[str, int]:
         connection.execute("VACUUM ANALYZE")
 
     openings_table = Table("seed_openings", MetaData(), Column("person_id", Integer),
-                           Column("account", String), Column("amount_fen", BigInteger))
-    opening_total = int(balance.sum())
+                           Column("account", String), Column("amount_fen", BigInteger),
+                           Column("part", Integer))
     with transaction(url, write=True) as db:
         create_user(db, username="payroll", password="payroll run 2026", role="admin",
                     region_code="000000")
@@ -151,15 +157,18 @@ def seed(url: str, pensioners: int) -> dict[str, int]:
             effective_date=date(2026, 9, 30),
             lines=[(accounts.fiscal_subsidy(PROVINCE), 10**15),
                    (accounts.pool("employee_pension", PROVINCE), -10**15)]))
-        ledger.post(db, ledger.PostingRequest(
-            idempotency_key="bench-opening-balances", kind="opening", province=PROVINCE,
-            memo="individual pension accounts brought in", effective_date=date(2026, 9, 30),
-            lines=[(accounts.settlement(PROVINCE), opening_total)],
-        ), individual=ledger.IndividualSource(
-            reference="seed_openings",
-            select=select(openings_table.c.person_id, openings_table.c.account,
-                          openings_table.c.amount_fen),
-            totals={"pension": -opening_total}))
+        for k, share in enumerate(shares):
+            ledger.post(db, ledger.PostingRequest(
+                idempotency_key=f"bench-opening-balances-{k}", kind="opening",
+                province=PROVINCE, memo="individual pension accounts brought in",
+                effective_date=date(2026, 9, 30),
+                lines=[(accounts.settlement(PROVINCE), int(share.sum()))],
+            ), individual=ledger.IndividualSource(
+                reference=f"seed_openings:{k}",
+                select=select(openings_table.c.person_id, openings_table.c.account,
+                              openings_table.c.amount_fen)
+                .where(openings_table.c.part == k),
+                totals={"pension": -int(share.sum())}))
         db.execute(text("DROP TABLE seed_openings"))
     with psycopg.connect(plain_url(url), autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
@@ -274,6 +283,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pensioners", type=int, default=1_000_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--history-entries", type=int, default=1,
+                        help="movements per account balance (a career's months of history)")
     parser.add_argument("--skip-check", action="store_true",
                         help="skip the checks at the end (ledger.check reads every account)")
     args = parser.parse_args()
@@ -285,10 +296,11 @@ def measure(url: str, args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     upgrade(url)
-    expected = seed(url, args.pensioners)
+    expected = seed(url, args.pensioners, args.history_entries)
     seed_seconds = time.perf_counter() - started
     print(f"seeded in {seed_seconds:.1f} s (not timed): {args.pensioners:,} pensioners of "
-          f"{PROVINCE}, {expected['accounts_held']:,} with an account balance, "
+          f"{PROVINCE}, {expected['accounts_held']:,} with an account balance (of "
+          f"{args.history_entries} movements each), "
           f"{expected['suspended']:,} without an authentication")
     history_seconds, history = run(url, HISTORY, args.batch_size)
     with psycopg.connect(plain_url(url), autocommit=True) as connection:
@@ -333,6 +345,7 @@ def measure(url: str, args: argparse.Namespace) -> int:
         "ratio": round(ratio, 2), "indexed_copy_seconds": round(indexed, 2),
         "pensioners": args.pensioners, "payments": result.payments,
         "suspended": result.suspended, "batch_size": args.batch_size,
+        "history_entries": args.history_entries,
         "seed_seconds": round(seed_seconds, 1), "history_seconds": round(history_seconds, 1),
         "problems": len(problems) if check_seconds is not None else None,
         "profile": {k: round(v, 2) for k, v in result.seconds.items()},
