@@ -44,6 +44,8 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    Subquery,
+    and_,
     bindparam,
     case,
     func,
@@ -1183,15 +1185,8 @@ def _individual_problems(db: Session) -> list[str]:
         select(_BALANCES.c.person_id, literal(account, held.c.account.type).label("account"),
                kept_balance(account).label("fen")).where(kept_balance(account) != 0)
         for account in accounts.PERSONAL_ACCOUNTS)).subquery("kept")
-    person = func.coalesce(held.c.person_id, kept.c.person_id).label("person")
-    account_kind = func.coalesce(held.c.account, kept.c.account).label("account_kind")
-    for person_id, account, total, cached in db.execute(
-        select(person, account_kind, held.c.fen, kept.c.fen)
-        .select_from(held.join(kept, (kept.c.person_id == held.c.person_id)
-                               & (kept.c.account == held.c.account), full=True))
-        .where(func.coalesce(held.c.fen, 0) != func.coalesce(kept.c.fen, 0))
-        .order_by(person, account_kind)
-    ):
+    for person_id, account, total, cached in differing(db, held, kept,
+                                                      ("person_id", "account")):
         problems.append(f"account {accounts.person(account, person_id)}: cached balance "
                         f"{int(cached or 0)} fen, but its movements give {int(total or 0)} fen")
     for person_id in db.scalars(
@@ -1202,6 +1197,20 @@ def _individual_problems(db: Session) -> list[str]:
         problems.append(f"person {person_id}: has individual account lines but is not "
                         "registered")
     return problems
+
+
+def differing(db: Session, left: Subquery, right: Subquery, keys: Sequence[str]
+              ) -> list[Any]:
+    """Where two tallies disagree: `left` and `right` have the columns `keys` and `fen`, one
+    row per key; a key missing on one side counts as 0 there. Rows (keys..., left fen, right
+    fen), ordered by the keys — what the checks report."""
+    matched = [func.coalesce(left.c[k], right.c[k]).label(f"{k}_key") for k in keys]
+    return list(db.execute(
+        select(*matched, left.c.fen, right.c.fen)
+        .select_from(left.join(right, and_(*(left.c[k] == right.c[k] for k in keys)),
+                               full=True))
+        .where(func.coalesce(left.c.fen, 0) != func.coalesce(right.c.fen, 0))
+        .order_by(*matched)))
 
 
 def _account_problems(account: LedgerAccount, total: int, count: int) -> list[str]:

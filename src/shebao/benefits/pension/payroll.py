@@ -836,15 +836,8 @@ def _entry_problems(db: Session) -> list[str]:
     debited = select(sub.c.entry_id, sub.c.person_id, func.sum(sub.c.amount_fen).label("fen")) \
         .where(sub.c.entry_id.in_(select(payment.c.ledger_entry_id))) \
         .group_by(sub.c.entry_id, sub.c.person_id).subquery()
-    entry = func.coalesce(parts.c.entry_id, debited.c.entry_id).label("entry")
-    person = func.coalesce(parts.c.person_id, debited.c.person_id).label("person")
-    for entry_id, person_id, fen, got in db.execute(
-        select(entry, person, parts.c.fen, debited.c.fen)
-        .select_from(parts.join(debited, (debited.c.entry_id == parts.c.entry_id)
-                                & (debited.c.person_id == parts.c.person_id), full=True))
-        .where(func.coalesce(parts.c.fen, 0) != func.coalesce(debited.c.fen, 0))
-        .order_by(entry, person)
-    ):
+    for entry_id, person_id, fen, got in ledger.differing(db, parts, debited,
+                                                          ("entry_id", "person_id")):
         problems.append(f"ledger entry {entry_id}: debits person {person_id}'s account "
                         f"{int(got or 0)} fen, but their pension payments' account parts sum "
                         f"to {int(fen or 0)} fen")
