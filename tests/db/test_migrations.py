@@ -95,7 +95,7 @@ def _check(url: str) -> None:
 
 def test_migrations_match_the_models_and_round_trip(empty_url: str) -> None:
     upgrade(empty_url)
-    assert current_revision(empty_url) == "0022"
+    assert current_revision(empty_url) == "0023"
     _check(empty_url)
     downgrade(empty_url, "0001")
     assert LEDGER_TABLES.isdisjoint(inspect(get_engine(empty_url)).get_table_names())
