@@ -18,6 +18,7 @@ what an account holds.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, Subquery, select, union_all
@@ -66,7 +67,11 @@ def referenced(name: str | None = None) -> Subquery | None:
     return union_all(*found).subquery("referenced")
 
 
+@cache
 def movements() -> Subquery:
-    """Every person movement: (entry_id, person_id, account, amount_fen), debit > 0."""
+    """Every person movement: (entry_id, person_id, account, amount_fen), debit > 0.
+
+    Built once (the sources register when their models are imported, before the first call):
+    a statement is immutable, and building the union costs more than a posting's reads of it."""
     return union_all(explicit(), *(part for source in sources().values()
                                    for part in _parts(source))).subquery("movements")

@@ -653,12 +653,19 @@ def _copy_statement(rows: Select[Any]) -> Any:
     ).returning(table.c.person_id, table.c.account, table.c.amount_fen)
 
 
-def _individual_lines(db: Session, entry_id: int) -> list[PersonLine]:
+@lru_cache(maxsize=1)
+def _entry_movements() -> Select[Any]:
+    """An entry's person movements by account and person (built once: every posting reads
+    its own, and building the union of the sources cost more than running it)."""
     rows = movements()
-    return [(int(p), str(a), int(x)) for p, a, x in db.execute(
-        select(rows.c.person_id, rows.c.account, rows.c.amount_fen)
-        .where(rows.c.entry_id == entry_id)
-        .order_by(rows.c.account, rows.c.person_id))]
+    return (select(rows.c.person_id, rows.c.account, rows.c.amount_fen)
+            .where(rows.c.entry_id == bindparam("entry_id", type_=BigId))
+            .order_by(rows.c.account, rows.c.person_id))
+
+
+def _individual_lines(db: Session, entry_id: int) -> list[PersonLine]:
+    return [(int(p), str(a), int(x))
+            for p, a, x in db.execute(_entry_movements(), {"entry_id": entry_id})]
 
 
 def _result_lines(general: list[tuple[str, int]], persons: list[PersonLine]
