@@ -19,6 +19,7 @@ import bisect
 import datetime as dt
 import math
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -637,7 +638,13 @@ def load_parameters(
         scen_p = root_p.parent / "scenarios" if (root_p.parent / "scenarios").is_dir() else None
     # Shipped files do not change while running: skip the stat walk on the hot path.
     stamp = () if root is None and scenarios is None else _fingerprint(root_p, scen_p)
-    return _load_cached(str(root_p), str(scen_p) if scen_p else None, stamp)
+    # One load at a time: the first requests a server answers arrive together, and each
+    # would otherwise parse every file itself (the cache fills only when a load ends).
+    with _LOADING:
+        return _load_cached(str(root_p), str(scen_p) if scen_p else None, stamp)
+
+
+_LOADING = threading.Lock()
 
 
 def _fingerprint(*dirs: Path | None) -> tuple[tuple[str, int, int], ...]:
