@@ -76,6 +76,7 @@ app.add_typer(analytics_commands(refusals_exit_2), name="analytics")
 
 
 @app.command()
+@refusals_exit_2
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -88,9 +89,14 @@ def serve(
     import uvicorn
 
     if workers > 1:
-        # Several processes need the app by name; each calls the factory and opens its own pool.
-        uvicorn.run("shebao.api.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="info", access_log=access_log)
+        # Each process calls the factory, opens its own pool and listens on its own socket.
+        from shebao.api.workers import serve_workers
+
+        try:
+            serve_workers(host, port, workers, access_log)
+        except OSError as refused:
+            raise InputError("port", f"cannot listen on {host}:{port}: {refused.strerror}") \
+                from None
         return
     from shebao.api.app import create_app
 
