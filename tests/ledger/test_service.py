@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import literal, select, text, union_all
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
@@ -159,6 +159,43 @@ def test_person_lines_go_to_the_sub_ledger_and_the_province_s_control_account(
         statement = service.statement(db, f"person:pension:{a}")
         assert [x.amount_fen for x in statement.lines] == [-100_00, 100_00]
         assert statement.opened and statement.balance_fen == 0
+    assert check(database_url) == []
+
+
+def _copied_source(a: int, b: int, pension: int, in_result: bool) -> service.IndividualSource:
+    """Person lines the database reads from a select: a credits 100 yuan to a's pension
+    account and 50 to b's medical; `pension` is what the request claims they sum to."""
+    rows = union_all(
+        select(literal(a).label("person_id"), literal("pension").label("account"),
+               literal(-100_00).label("amount_fen")),
+        select(literal(b), literal("medical"), literal(-50_00)))
+    return service.IndividualSource(
+        reference=f"rows:{a}:{b}", select=select(rows.subquery()),
+        totals={"pension": pension, "medical": -50_00}, person_lines_in_result=in_result)
+
+
+@pytest.mark.parametrize("in_result", [True, False])
+def test_copied_person_lines_are_checked_against_their_totals_read_back_or_not(
+    database_url: str, in_result: bool
+) -> None:
+    a = add_person(database_url, "王建军", "511324", date(1988, 3, 9), 17)
+    b = add_person(database_url, "李娜", "440306", date(1990, 5, 1), 23)
+    with pytest.raises(AssertionError, match="sum to"), \
+            transaction(database_url, write=True) as db:
+        service.post(db, request("copy-wrong", (SETTLEMENT_GD, 140_00), province="440000"),
+                     individual=_copied_source(a, b, -90_00, in_result))
+    assert totals(database_url).entries == 0  # the savepoint took the entry back
+    with transaction(database_url, write=True) as db:
+        posted = service.post(db, request("copy", (SETTLEMENT_GD, 150_00), province="440000"),
+                              individual=_copied_source(a, b, -100_00, in_result))
+    persons = [(f"person:medical:{b}", -50_00), (f"person:pension:{a}", -100_00)]
+    assert [(x.account, x.amount_fen) for x in posted.lines] == (
+        [(SETTLEMENT_GD, 150_00)] + (persons if in_result else []))
+    assert balances(database_url, f"person:pension:{a}", f"person:medical:{b}",
+                    "individual:pension:440000") == {
+        f"person:pension:{a}": 100_00, f"person:medical:{b}": 50_00,
+        "individual:pension:440000": 100_00}
+    assert totals(database_url).individual_lines == 2
     assert check(database_url) == []
 
 

@@ -33,11 +33,13 @@ PREFIX_SETTING = "shebao.region_prefix"
 _KEY = "row_security_prefix"
 
 
+_ENTER = text("SELECT set_config('role', :role, true), set_config(:setting, :prefix, true)")
+
+
 def _enter(connection: Any, prefix: str) -> None:
     """SET LOCAL ROLE and the region prefix in one round trip."""
-    connection.execute(text("SELECT set_config('role', :role, true), "
-                            "set_config(:setting, :prefix, true)"),
-                       {"role": SCOPED_ROLE, "setting": PREFIX_SETTING, "prefix": "^" + prefix})
+    connection.execute(_ENTER, {"role": SCOPED_ROLE, "setting": PREFIX_SETTING,
+                                "prefix": "^" + prefix})
 
 
 def wall(db: Session, user: User) -> None:

@@ -416,6 +416,11 @@ class IndividualSource:
     params: dict[str, Any] = field(default_factory=dict)
     """Values of `select`'s bound parameters (a statement made once, e.g. a bill's rows by
     `bill_id`)."""
+    person_lines_in_result: bool = True
+    """False: the posting's result lists its general lines only, and the copied rows are
+    checked against the totals in the database, never read back (a payroll batch of 10,000
+    pensioners has no use for 10,000 result lines; they are in the sub-ledger). Without
+    `link` only."""
 
 
 PersonLine = tuple[int, str, int]
@@ -586,14 +591,16 @@ def _write(
     if source is not None and source.link is not None:
         source.link(entry_id)
         person_rows = _referenced_lines(db, entry_id, control)
-    elif source is not None:
+    elif source is not None and source.person_lines_in_result:
         person_rows = _copy_individual(db, entry_id, source, control)
+    elif source is not None:
+        _copy_unread(db, entry_id, source, control)
     elif person_rows:
         db.execute(insert(IndividualAccountLine.__table__), [
             {"entry_id": entry_id, "person_id": pid, "account": account, "amount_fen": amount}
             for pid, account, amount in person_rows
         ])
-    if person_rows:
+    if person_rows or (source is not None and control):
         overdrawn = _keep_balances(db, entry_id)
         if overdrawn is not None:
             pid, account, left = overdrawn
@@ -616,9 +623,25 @@ def _copy_individual(
 ) -> list[PersonLine]:
     """Copy a source's person lines into the sub-ledger with one INSERT ... SELECT; refuse
     (AssertionError, the savepoint rolls back) unless they sum to the control lines."""
-    written = db.execute(_copy_statement(source.select),
+    written = db.execute(_copy_statement(source.select, returning=True),
                          {**source.params, "copy_entry_id": entry_id}).all()
     return _matching(entry_id, written, control)
+
+
+def _copy_unread(
+    db: Session, entry_id: int, source: IndividualSource, control: dict[str, int]
+) -> None:
+    """`_copy_individual` without reading the rows back: their sums per account are checked
+    against the control lines in the database."""
+    db.execute(_copy_statement(source.select, returning=False),
+               {**source.params, "copy_entry_id": entry_id})
+    lines = IndividualAccountLine.__table__
+    sums = {str(account): int(total) for account, total in db.execute(
+        select(lines.c.account, func.sum(lines.c.amount_fen))
+        .where(lines.c.entry_id == entry_id).group_by(lines.c.account))}
+    if sums != control:
+        raise AssertionError(f"entry {entry_id}: the source's person lines sum to "
+                             f"{sums}, not to the control lines {control}")
 
 
 def _matching(entry_id: int, rows: Sequence[Any], control: dict[str, int]) -> list[PersonLine]:
@@ -641,16 +664,18 @@ def _referenced_lines(db: Session, entry_id: int, control: dict[str, int]) -> li
 
 
 @lru_cache(maxsize=32)
-def _copy_statement(rows: Select[Any]) -> Any:
-    """The INSERT ... SELECT of a source's rows (made once for a source's statement that is
-    reused with parameters, such as a bill's)."""
+def _copy_statement(rows: Select[Any], returning: bool) -> Any:
+    """The INSERT ... SELECT of a source's rows, returning them or not (made once for a
+    source's statement that is reused with parameters, such as a bill's)."""
     table = IndividualAccountLine.__table__
     rows_of = rows.subquery()
-    return insert(table).from_select(
+    copy = insert(table).from_select(
         ["entry_id", "person_id", "account", "amount_fen"],
         select(bindparam("copy_entry_id", type_=BigId), rows_of.c[0], rows_of.c[1],
                rows_of.c[2]).where(rows_of.c[2] != 0),
-    ).returning(table.c.person_id, table.c.account, table.c.amount_fen)
+    )
+    return copy.returning(table.c.person_id, table.c.account, table.c.amount_fen) \
+        if returning else copy
 
 
 @lru_cache(maxsize=1)

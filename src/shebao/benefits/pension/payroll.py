@@ -563,6 +563,7 @@ def _post_batch(db: Session, run: PayrollRun, month: int, paid_on: dt.date,
         reference=key,
         select=select(_STAGE.c.person_id, _STAGE.c.account, _STAGE.c.account_part_fen),
         totals={a: fen for a, fen in from_accounts.items() if fen},
+        person_lines_in_result=False,
     ) if any(from_accounts.values()) else None)
     assert not posted.replayed, "a batch's key is used once: the batch commits with it"
     lap("post the batch entry")
