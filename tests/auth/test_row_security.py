@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import ProgrammingError
 
 from shebao.auth.models import User
 from shebao.auth.row_security import wall
-from shebao.db.engine import get_sessionmaker, transaction
+from shebao.db.engine import get_engine, get_sessionmaker, transaction
 from shebao.registry.identifiers import make_resident_id
 from shebao.registry.models import Person
 from tests.conftest import emptied
@@ -61,6 +61,34 @@ def test_a_change_outside_the_region_is_refused_by_the_database(database_url: st
         db.commit()
     assert _name(database_url, world.jinjiang_person) == "改"  # own county: changed
     assert _name(database_url, world.wuhou_person) == before  # the other county: untouched
+
+
+def test_the_wall_holds_in_savepoints_entered_once_a_transaction(database_url: str,
+                                                                  world) -> None:
+    clerk = _user(database_url, "clerk-jinjiang")
+    entered: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if "set_config('role'" in statement:
+            entered.append(statement)
+
+    engine = get_engine(database_url)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with get_sessionmaker(database_url)() as db:
+            wall(db, clerk)
+            db.commit()
+            for release in (True, False):
+                savepoint = db.begin_nested()
+                assert db.scalar(text("SELECT current_user")) == "shebao_scoped"
+                assert db.execute(text("UPDATE persons SET name = '改' WHERE id = :id"),
+                                  {"id": world.wuhou_person}).rowcount == 0
+                savepoint.commit() if release else savepoint.rollback()
+                assert db.scalar(text("SELECT current_user")) == "shebao_scoped"
+            db.rollback()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(entered) == 1  # the transaction's begin; the savepoints do not enter again
 
 
 def test_registering_a_person_in_another_region_is_refused(database_url: str, world) -> None:

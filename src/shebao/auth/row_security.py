@@ -53,7 +53,8 @@ def wall(db: Session, user: User) -> None:
 
 
 @event.listens_for(Session, "after_begin")
-def _on_begin(session: Session, _transaction: Any, connection: Any) -> None:
+def _on_begin(session: Session, transaction: Any, connection: Any) -> None:
+    # A savepoint begins too, inside a transaction that already stands behind the wall.
     prefix = session.info.get(_KEY)
-    if prefix is not None:
+    if prefix is not None and not transaction.nested:
         _enter(connection, prefix)
