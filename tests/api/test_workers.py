@@ -107,3 +107,14 @@ def test_a_worker_that_dies_is_replaced(served: tuple[int, subprocess.Popen[byte
         assert time.monotonic() < deadline, f"no new worker: {now}"
         time.sleep(0.2)
     assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the listening sockets with ss")
+def test_a_second_server_on_the_port_is_refused_not_joined(
+    served: tuple[int, subprocess.Popen[bytes]],
+) -> None:
+    port, _ = served
+    result = subprocess.run([SHEBAO, "serve", "--port", str(port), "--workers", "2"],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2 and "cannot listen" in result.stderr
+    assert len(_workers_listening(port)) == 2

@@ -26,15 +26,19 @@ BACKLOG = 2048
 RESTART_PAUSE_SECONDS = 1.0  # a worker that dies at once is not restarted in a tight loop
 
 
-def shared_socket(host: str, port: int, listen: bool = True) -> socket.socket:
-    """A socket bound to (host, port) that shares the port with the other workers' sockets."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+def _bound(host: str, port: int, shared: bool) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    if listen:
-        sock.listen(BACKLOG)
+    return sock
+
+
+def shared_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on (host, port) that shares the port with the other workers'."""
+    sock = _bound(host, port, shared=True)
+    sock.listen(BACKLOG)
     return sock
 
 
@@ -48,9 +52,9 @@ def _worker(host: str, port: int, access_log: bool) -> None:
 
 def serve_workers(host: str, port: int, workers: int, access_log: bool) -> None:
     """Run `workers` server processes until SIGINT or SIGTERM."""
-    # Bound here first (not listening: it is handed no connection), so that a port already
-    # taken fails now with one clear error, not in each worker.
-    held = shared_socket(host, port, listen=False)
+    # The port must be free, also of another server's shared sockets (which a shared socket
+    # would silently join, splitting the traffic): a plain bind fails now, with one clear error.
+    _bound(host, port, shared=False).close()
     context = multiprocessing.get_context("spawn")
     stopping = False
 
@@ -65,7 +69,6 @@ def serve_workers(host: str, port: int, workers: int, access_log: bool) -> None:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     running = [start() for _ in range(workers)]
-    held.close()
     try:
         while not stopping:
             time.sleep(0.2)
