@@ -336,17 +336,17 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def group_cpu(pgid: int) -> float:
-    """CPU seconds used so far by the live processes of a process group (the server)."""
-    total = 0.0
+def group_cpu(pgid: int) -> dict[int, float]:
+    """CPU seconds used so far by each live process of a process group (the server)."""
+    used = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if os.getpgid(int(entry.name)) == pgid:
-                    total += _cpu_seconds(int(entry.name))
+                    used[int(entry.name)] = _cpu_seconds(int(entry.name))
             except OSError:
                 continue
-    return total
+    return used
 
 
 def backends_cpu(admin_url: str, database: str) -> dict[int, float]:
@@ -375,7 +375,8 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
     counted: int = 0
-    cpu_before: tuple[float, dict[int, float]] = (0.0, {})  # server, backends, after warm-up
+    cpu_before: tuple[dict[int, float], dict[int, float]] = ({}, {})  # server's processes,
+    # backends, after the warm-up
 
 
 class _Connection:
@@ -582,7 +583,11 @@ def main() -> None:
                                                             backends_cpu(args.admin_url, name))))
             cpu = os.times()
             client_cpu = (cpu.user - cpu_before.user) + (cpu.system - cpu_before.system)
-            server_cpu = group_cpu(process.pid) - load.cpu_before[0]
+            after = group_cpu(process.pid)
+            # Per process: a worker that got most of the connections shows here.
+            by_process = sorted((used - load.cpu_before[0].get(pid, 0.0)
+                                 for pid, used in after.items()), reverse=True)
+            server_cpu = sum(by_process)
             database_cpu = backends_delta(load.cpu_before[1],
                                           backends_cpu(args.admin_url, name))
             stop_server(process)
@@ -598,7 +603,8 @@ def main() -> None:
             say(f"CPU a payment: server (uvicorn workers) {server_cpu / load.counted * 1000:.1f}"
                 f" ms, PostgreSQL backends {database_cpu / load.counted * 1000:.1f} ms, clients "
                 f"{client_cpu / load.counted * 1000:.1f} ms ("
-                f"{server_cpu:.1f} s, {database_cpu:.1f} s, {client_cpu:.1f} s in all)")
+                f"{server_cpu:.1f} s, {database_cpu:.1f} s, {client_cpu:.1f} s in all); "
+                f"server CPU by process: {', '.join(f'{used:.1f} s' for used in by_process)}")
         say(f"load average after the postings: {load_average()}")
         for error in load.errors[:20]:
             say(f"  error: {error}")
