@@ -12,7 +12,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from shebao.auth.models import User
 from shebao.auth.row_security import wall
-from shebao.db.engine import get_engine, get_sessionmaker, transaction
+from shebao.db.engine import get_sessionmaker, transaction
 from shebao.registry.identifiers import make_resident_id
 from shebao.registry.models import Person
 from tests.conftest import emptied
@@ -72,10 +72,10 @@ def test_the_wall_holds_in_savepoints_entered_once_a_transaction(database_url: s
         if "set_config('role'" in statement:
             entered.append(statement)
 
-    engine = get_engine(database_url)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        with get_sessionmaker(database_url)() as db:
+    with get_sessionmaker(database_url)() as db:
+        engine = db.get_bind()  # the session's own engine, whatever the engine cache holds
+        event.listen(engine, "before_cursor_execute", count)
+        try:
             wall(db, clerk)
             db.commit()
             for release in (True, False):
@@ -86,8 +86,8 @@ def test_the_wall_holds_in_savepoints_entered_once_a_transaction(database_url: s
                 savepoint.commit() if release else savepoint.rollback()
                 assert db.scalar(text("SELECT current_user")) == "shebao_scoped"
             db.rollback()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
     assert len(entered) == 1  # the transaction's begin; the savepoints do not enter again
 
 
