@@ -248,3 +248,31 @@ def test_concurrent_commits_keep_one_unbroken_chain(database_url: str) -> None:
     result = verified(database_url)
     assert result.ok and result.count == 32
     assert [e.seq for e in entries(database_url)] == list(range(1, 33))
+
+
+def test_entries_chain_whatever_their_text_holds(database_url: str) -> None:
+    """The chain is computed where the entries are written (in the database on PostgreSQL) and
+    recomputed by `verify` in Python: values with quotes, non-ASCII text and the very text
+    that marks an entry's number must hash alike."""
+    awkward = ['"seq":0,"source":"api"', '引号 " 和 \\ 反斜杠', "", "\u2028 é ☃"]
+    with transaction(database_url, write=True) as db:
+        audit.attach_context(db, {"source": "cli", "actor_id": None})
+        for n, value in enumerate(awkward):
+            audit.record(db, "run", "test.awkward", value or None,
+                         after={"value": value, "n": n}, reason=value or None)
+    written = [e for e in entries(database_url) if e.object_type == "test.awkward"]
+    assert [json.loads(e.after or "{}")["value"] for e in written] == awkward
+    assert verified(database_url).ok
+
+
+def test_a_removed_chain_head_is_put_back_from_the_last_entry(database_url: str) -> None:
+    add_person(database_url, "头一", "510104", date(1970, 1, 1), 11)
+    before = verified(database_url)
+    with get_engine(database_url).begin() as connection:
+        connection.execute(text("DELETE FROM audit_head"))
+    add_person(database_url, "头二", "510104", date(1971, 1, 1), 13)
+    after = verified(database_url)
+    assert after.ok and after.count > before.count
+    with transaction(database_url) as db:
+        head = db.execute(text("SELECT seq, entry_hash FROM audit_head")).one()
+    assert (head.seq, head.entry_hash) == (after.count, after.head_hash)
