@@ -375,8 +375,8 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
     counted: int = 0
-    cpu_before: tuple[dict[int, float], dict[int, float]] = ({}, {})  # server's processes,
-    # backends, after the warm-up
+    # CPU seconds after the warm-up: the server's processes, the backends (by pid)
+    cpu_before: tuple[dict[int, float], dict[int, float]] = ({}, {})
 
 
 class _Connection:

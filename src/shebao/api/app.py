@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from importlib.resources import files
 
-import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -28,7 +25,6 @@ from shebao.contributions.api import router as contributions_router
 from shebao.contributions.web import router as employer_pages
 from shebao.desk.web import router as desk_pages
 from shebao.ledger.api import router as ledger_router
-from shebao.policy.parameters import load_parameters
 from shebao.pooling.api import router as pooling_router
 from shebao.pooling.web import router as pooling_pages
 from shebao.portal.api import router as portal_router
@@ -46,17 +42,8 @@ from shebao.transfers.web import router as transfer_pages
 from shebao.web.routes import router as web_router
 
 
-@asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Read the shipped parameters before the first request (about a second of YAML), so
-    that no request waits for them."""
-    await anyio.to_thread.run_sync(load_parameters)
-    yield
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
-        lifespan=_lifespan,
         title="shebao",
         version=__version__,
         description="A national social security system: registry, contributions, benefits, "

@@ -1,10 +1,11 @@
 """Several server processes on one port, each with a listening socket of its own.
 
 With one shared socket, a burst of new connections goes to whichever process wakes first,
-and keep-alive connections stay where they landed: 16 clients over 2 workers were measured
-split 10/6 to 13/3, the busier process held to one core by its interpreter lock while the
-other idled. With `SO_REUSEPORT` the kernel hands each new connection to one of the
-sockets by a hash of its addresses, independently of which process is awake.
+and keep-alive connections stay where they landed: 16 connections opened at once to 2
+workers went 15/1, 16/0, 14/2, 16/0, 16/0, 16/0 in six trials (benchmarks/README.md), the
+busier process held to one core by its interpreter lock while the other idled. With
+`SO_REUSEPORT` the kernel hands each new connection to one of the sockets by a hash of its
+addresses, independently of which process is awake.
 
 The parent only supervises: it starts the workers, starts a worker again if one dies, and
 stops them all on SIGINT or SIGTERM.

@@ -600,7 +600,7 @@ def _write(
             {"entry_id": entry_id, "person_id": pid, "account": account, "amount_fen": amount}
             for pid, account, amount in person_rows
         ])
-    if person_rows or (source is not None and control):
+    if person_rows or control:  # (an unread copy leaves `person_rows` empty)
         overdrawn = _keep_balances(db, entry_id)
         if overdrawn is not None:
             pid, account, left = overdrawn
@@ -636,9 +636,14 @@ def _copy_unread(
     db.execute(_copy_statement(source.select, returning=False),
                {**source.params, "copy_entry_id": entry_id})
     lines = IndividualAccountLine.__table__
-    sums = {str(account): int(total) for account, total in db.execute(
+    _check_sums(entry_id, {str(account): int(total) for account, total in db.execute(
         select(lines.c.account, func.sum(lines.c.amount_fen))
-        .where(lines.c.entry_id == entry_id).group_by(lines.c.account))}
+        .where(lines.c.entry_id == entry_id).group_by(lines.c.account))}, control)
+
+
+def _check_sums(entry_id: int, sums: dict[str, int], control: dict[str, int]) -> None:
+    """AssertionError (the savepoint rolls back) unless the person lines' sums per account are
+    the control lines."""
     if sums != control:
         raise AssertionError(f"entry {entry_id}: the source's person lines sum to "
                              f"{sums}, not to the control lines {control}")
@@ -650,9 +655,7 @@ def _matching(entry_id: int, rows: Sequence[Any], control: dict[str, int]) -> li
     sums: dict[str, int] = defaultdict(int)
     for _, account, amount in rows:
         sums[account] += amount
-    if sums != control:
-        raise AssertionError(f"entry {entry_id}: the source's person lines sum to "
-                             f"{dict(sums)}, not to the control lines {control}")
+    _check_sums(entry_id, dict(sums), control)
     return sorted(((int(p), str(a), int(x)) for p, a, x in rows),
                   key=lambda row: (row[1], row[0]))
 

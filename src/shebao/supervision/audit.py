@@ -130,12 +130,17 @@ def _values(row: Mapping[str, Any], sealed: frozenset[str]) -> dict[str, Any]:
     return {k: _traced(sealed, k, v) for k, v in row.items()}
 
 
-def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
-    """h_i = SHA-256(h_{i-1} ‖ canonical entry), over everything but the two hashes."""
+def _hashed_text(entry: Mapping[str, Any]) -> str:
+    """The canonical text an entry's hash covers: everything but the two hashes."""
     body = {k: entry[k] for k in ("seq", "recorded_at", "actor_id", "source", "action",
                                   "object_type", "object_id", "before", "after", "reason")}
     body["recorded_at"] = _timestamp(body["recorded_at"])
-    return hashlib.sha256(bytes.fromhex(prev_hash) + canonical(body).encode()).hexdigest()
+    return canonical(body)
+
+
+def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    """h_i = SHA-256(h_{i-1} ‖ canonical entry), over everything but the two hashes."""
+    return hashlib.sha256(bytes.fromhex(prev_hash) + _hashed_text(entry).encode()).hexdigest()
 
 
 # -- collecting entries in a session -----------------------------------------------------------
@@ -368,15 +373,20 @@ def _seal_pending(db: Session) -> None:
     rows = []
     for item in pending:
         seq += 1
-        row = {"seq": seq, "recorded_at": now, "actor_id": actor_id, "source": source,
-               "action": item.action, "object_type": item.object_type,
-               "object_id": item.object_id, "before": item.before, "after": item.after,
-               "reason": item.reason, "prev_hash": prev}
+        row = {**_entry(item, seq, now, actor_id, source), "prev_hash": prev}
         prev = row["entry_hash"] = entry_hash(prev, row)
         rows.append(row)
     pending.clear()
     db.execute(insert(_entries), rows)
     db.execute(update(_head).where(_head.c.id == HEAD_ID).values(seq=seq, entry_hash=prev))
+
+
+def _entry(item: _Pending, seq: int, now: datetime, actor_id: int | None,
+           source: str) -> dict[str, Any]:
+    """An entry's columns but its two hashes."""
+    return {"seq": seq, "recorded_at": now, "actor_id": actor_id, "source": source,
+            "action": item.action, "object_type": item.object_type, "object_id": item.object_id,
+            "before": item.before, "after": item.after, "reason": item.reason}
 
 
 _SEAL = text("""
@@ -425,10 +435,7 @@ def _sealed_in_one_statement(db: Session, pending: list[_Pending], now: datetime
     so that text occurs once — and the database puts the number in before hashing."""
     heads, tails = [], []
     for item in pending:
-        body = canonical({"seq": 0, "recorded_at": _timestamp(now), "actor_id": actor_id,
-                          "source": source, "action": item.action,
-                          "object_type": item.object_type, "object_id": item.object_id,
-                          "before": item.before, "after": item.after, "reason": item.reason})
+        body = _hashed_text(_entry(item, 0, now, actor_id, source))
         before, found, after = body.partition('"seq":0,"source":')
         assert found, body
         heads.append(before + '"seq":')
