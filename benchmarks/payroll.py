@@ -20,7 +20,10 @@ first), and the tables are vacuumed and analysed, as autovacuum would. Then, tim
   rows), every commit included;
 - **copy**: a plain binary COPY of as many rows with the columns of `pension_payments` into
   one fresh table without indexes, and its commit (three times; the median counts); for scale,
-  the same COPY into a table shaped like `pension_payments` with its indexes.
+  the same COPY into a table shaped like `pension_payments` with its indexes, and the kept
+  balances' share alone: every pensioner's account that holds something, 1 fen less, in one
+  UPDATE (rolled back) — together a floor under any payroll that writes its payments and keeps
+  the balances.
 
 Verified afterwards: `ledger.check` and `payroll.check` find nothing; every award in payment
 has exactly one payment for the month, the suspended none; the total paid is the sum of the
@@ -242,6 +245,20 @@ def run_copy(url: str, rows: np.ndarray, like: str | None = None) -> float:
     return seconds
 
 
+def debit_every_account(url: str) -> tuple[int, float]:
+    """What keeping the balances costs by itself: every pensioner's individual pension account
+    that holds something, 1 fen less, in one UPDATE, rolled back (the payroll makes the same
+    change through its batch entries). Returns the rows and the seconds."""
+    with psycopg.connect(plain_url(url)) as connection:
+        started = time.perf_counter()
+        debited = connection.execute(
+            "UPDATE individual_account_balances SET pension_fen = pension_fen - 1 "
+            "WHERE pension_fen > 0").rowcount
+        seconds = time.perf_counter() - started
+        connection.rollback()
+    return debited, seconds
+
+
 def verify(url: str, result: object, expected: dict[str, int]) -> list[str]:
     """Exactly one payment per award in payment, none for the suspended, the total paid the
     sum of the amounts in force; the ledger's and the payroll's checks."""
@@ -328,6 +345,10 @@ def measure(url: str, args: argparse.Namespace) -> int:
     indexed = run_copy(url, rows, "LIKE pension_payments INCLUDING DEFAULTS INCLUDING INDEXES")
     print(f"for scale: the same COPY into a table shaped like pension_payments, with its "
           f"indexes: {indexed:.2f} s (payroll / that: {seconds / indexed:.1f})")
+    debited, debit_seconds = debit_every_account(url)
+    print(f"for scale: the kept balances alone, {debited:,} pensioners' accounts 1 fen less "
+          f"in one UPDATE (rolled back): {debit_seconds:.2f} s; with the indexed COPY, "
+          f"{(indexed + debit_seconds) / copy_seconds:.1f} x the plain COPY")
 
     problems: list[str] = []
     check_seconds = None
@@ -343,6 +364,7 @@ def measure(url: str, args: argparse.Namespace) -> int:
     print(json.dumps({
         "seconds": round(seconds, 3), "copy_seconds": round(copy_seconds, 3),
         "ratio": round(ratio, 2), "indexed_copy_seconds": round(indexed, 2),
+        "balances_update_seconds": round(debit_seconds, 2),
         "pensioners": args.pensioners, "payments": result.payments,
         "suspended": result.suspended, "batch_size": args.batch_size,
         "history_entries": args.history_entries,

@@ -336,6 +336,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy() -> float:
+    """Core-seconds the whole machine has been busy (not idle, not waiting on disk) since boot:
+    server, database and clients alike."""
+    ticks = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def group_cpu(pgid: int) -> dict[int, float]:
     """CPU seconds used so far by each live process of a process group (the server)."""
     used = {}
@@ -368,6 +376,10 @@ def backends_delta(before: dict[int, float], after: dict[int, float]) -> float:
 # =========================================================================== the load
 
 
+CpuReadings = tuple[dict[int, float], dict[int, float]]
+"""CPU seconds so far of the server's processes and of the database's backends, by pid."""
+
+
 @dataclass
 class Load:
     paid: dict[int, int] = field(default_factory=dict)  # bill id -> payment id (201s)
@@ -376,7 +388,7 @@ class Load:
     elapsed: float = 0.0
     counted: int = 0
     # CPU seconds after the warm-up: the server's processes, the backends (by pid)
-    cpu_before: tuple[dict[int, float], dict[int, float]] = ({}, {})
+    cpu_before: CpuReadings = ({}, {})
 
 
 class _Connection:
@@ -391,11 +403,11 @@ class _Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+    async def post(self, path: str, body: bytes, method: str = "POST") -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        self.writer.write(f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}"
+        self.writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}"
                           "\r\n\r\n".encode() + body)
         await self.writer.drain()
         head = await self.reader.readuntil(b"\r\n\r\n")
@@ -419,7 +431,7 @@ class _Connection:
 
 
 async def _load(base: str, token: str, bills: list[tuple[int, str, int]], clients: int,
-                seconds: float, cpu: Callable[[], tuple[float, dict[int, float]]]) -> Load:
+                seconds: float, cpu: Callable[[], CpuReadings]) -> Load:
     host, port = base.removeprefix("http://").split(":")
     result = Load()
     queue = iter(bills)
@@ -465,6 +477,33 @@ async def _load(base: str, token: str, bills: list[tuple[int, str, int]], client
     return result
 
 
+async def _load_me(base: str, token: str, clients: int, seconds: float,
+                   cpu: Callable[[], CpuReadings]
+                   ) -> tuple[int, float, CpuReadings, float]:
+    """The app's cheapest authenticated request (GET /api/v1/me: the bearer token looked up,
+    the user answered) from as many clients: what serving a request costs before any payment
+    work. Returns the 200 answers, the seconds, the CPU readings at the start and the
+    machine's busy core-seconds meanwhile."""
+    host, port = base.removeprefix("http://").split(":")
+    answered = [0]
+
+    async def client(stop_at: float) -> None:
+        http = _Connection(host, int(port), token)
+        try:
+            while time.monotonic() < stop_at:
+                status, _ = await http.post("/api/v1/me", b"", method="GET")
+                answered[0] += status == 200
+        finally:
+            await http.close()
+
+    await asyncio.gather(*(client(time.monotonic() + 1) for _ in range(clients)))
+    answered[0] = 0
+    before, busy = cpu(), machine_busy()
+    began = time.perf_counter()
+    await asyncio.gather(*(client(time.monotonic() + seconds) for _ in range(clients)))
+    return answered[0], time.perf_counter() - began, before, machine_busy() - busy
+
+
 # =========================================================================== pgbench
 
 
@@ -492,6 +531,56 @@ def pgbench(admin_url: str, scale: int, clients: int, seconds: int) -> tuple[flo
         raise SystemExit(f"cannot read pgbench's tps:\n{run.stdout}\n{run.stderr}")
     latency = re.search(r"latency average = ([0-9.]+) ms", run.stdout)
     return float(found.group(1)), (latency.group(1) if latency else "?")
+
+
+# =========================================================================== the floor
+
+
+def database_floor(admin_url: str, url: str, name: str, seeded: Seed, paid: dict[int, int],
+                   clients: int, per_client: int
+                   ) -> tuple[float, float, list[tuple[float, str]]]:
+    """pgbench running a payment's own statements (`payment.sql`) on the bills the API load
+    left open, from as many clients: the payments a second the database alone could take, the
+    machine's busy core-seconds a payment, and the mean latency a statement, slowest first."""
+    import hashlib
+
+    import psycopg
+
+    binary = shutil.which("pgbench")
+    if binary is None:
+        raise SystemExit("pgbench is missing: `make bench` installs it (postgresql-client)")
+    left = [bill_id for bill_id, _, _ in seeded.bills if bill_id not in paid]
+    per_client = min(per_client, len(left) // clients)
+    with closing(psycopg.connect(**_libpq(url), autocommit=True)) as conn:  # type: ignore[arg-type]
+        conn.execute("CREATE TABLE floor_bills (n bigint PRIMARY KEY, bill_id integer)")
+        with conn.cursor().copy("COPY floor_bills (n, bill_id) FROM STDIN") as copy:
+            for n, bill_id in enumerate(left, 1):
+                copy.write_row((n, bill_id))
+        conn.execute("CREATE SEQUENCE floor_next; GRANT SELECT ON floor_bills TO PUBLIC")
+        actor = conn.execute("SELECT user_id FROM auth_sessions WHERE token_hash = %s",
+                             (hashlib.sha256(seeded.token.encode()).hexdigest(),)).fetchone()
+        conn.execute("VACUUM ANALYZE")
+    assert actor is not None
+    conn_args = _libpq(admin_url)
+    busy = machine_busy()
+    run = subprocess.run(
+        [binary, "-h", str(conn_args["host"]), "-p", str(conn_args["port"]), "-U",
+         str(conn_args["user"]), "-n", "-M", "prepared", "-r", "-c", str(clients), "-j", "2",
+         "-t", str(per_client), "-f", str(ROOT / "benchmarks/payment.sql"),
+         "-D", f"token={hashlib.sha256(seeded.token.encode()).hexdigest()}",
+         "-D", f"actor={actor[0]}", name],
+        capture_output=True, text=True, timeout=900)
+    busy = machine_busy() - busy
+    found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", run.stdout)
+    if run.returncode != 0 or found is None:
+        raise SystemExit(f"the payment floor's pgbench failed:\n{run.stdout[-3000:]}\n"
+                         f"{run.stderr[-3000:]}")
+    statements = []
+    for line in run.stdout.split("statement latencies in milliseconds")[-1].splitlines()[1:]:
+        parts = line.split(None, 2)
+        if len(parts) == 3 and re.fullmatch(r"[0-9.]+", parts[0]):
+            statements.append((float(parts[0]), parts[2][:90]))
+    return float(found.group(1)), busy / (per_client * clients), sorted(statements, reverse=True)
 
 
 # =========================================================================== checks
@@ -554,6 +643,10 @@ def main() -> None:
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--pgbench-seconds", type=int, default=20)
     parser.add_argument("--no-pgbench", action="store_true", help="the postings half only")
+    parser.add_argument("--floor-seconds", type=float, default=10.0,
+                        help="seconds of GET /api/v1/me after the payments (0: no floors)")
+    parser.add_argument("--floor-payments", type=int, default=600,
+                        help="payments a client in the database's floor (payment.sql)")
     parser.add_argument("--admin-url", default=os.environ.get("SHEBAO_BENCH_ADMIN_URL",
                                                               ADMIN_URL))
     args = parser.parse_args()
@@ -563,6 +656,7 @@ def main() -> None:
     say(f"load average at start: {load_average()} ({os.cpu_count()} cores)")
     name = f"shebao_bench_{secrets.token_hex(4)}"
     process = None
+    me_per_s = me_cpu = floor_tps = floor_cpu = 0.0
     try:
         url = create_database(args.admin_url, name)
         from shebao.db.migrate import upgrade
@@ -577,10 +671,14 @@ def main() -> None:
             log = Path(tmp) / "serve.log"
             process, base = start_server(url, args.workers, log)
             say(f"shebao serve --workers {args.workers} on {base}")
+            server_pid = process.pid
+
+            def readings() -> CpuReadings:
+                return group_cpu(server_pid), backends_cpu(args.admin_url, name)
+
             cpu_before = os.times()
             load = asyncio.run(_load(base, seeded.token, seeded.bills, args.clients,
-                                     args.seconds, lambda: (group_cpu(process.pid),
-                                                            backends_cpu(args.admin_url, name))))
+                                     args.seconds, readings))
             cpu = os.times()
             client_cpu = (cpu.user - cpu_before.user) + (cpu.system - cpu_before.system)
             after = group_cpu(process.pid)
@@ -590,6 +688,18 @@ def main() -> None:
             server_cpu = sum(by_process)
             database_cpu = backends_delta(load.cpu_before[1],
                                           backends_cpu(args.admin_url, name))
+            if args.floor_seconds:
+                me, me_seconds, me_before, me_busy = asyncio.run(_load_me(
+                    base, seeded.token, args.clients, args.floor_seconds, readings))
+                me_server = sum(used - me_before[0].get(pid, 0.0)
+                                for pid, used in group_cpu(process.pid).items())
+                me_database = backends_delta(me_before[1], backends_cpu(args.admin_url, name))
+                me_per_s, me_cpu = me / me_seconds, me_busy / max(me, 1)
+                say(f"the app's floor, GET /api/v1/me (token looked up, user answered) from "
+                    f"{args.clients} clients: {me_per_s:.1f} /s; CPU a request: server "
+                    f"{me_server / max(me, 1) * 1000:.2f} ms, PostgreSQL "
+                    f"{me_database / max(me, 1) * 1000:.2f} ms, the machine "
+                    f"{me_cpu * 1000:.2f} ms")
             stop_server(process)
             process = None
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
@@ -613,6 +723,14 @@ def main() -> None:
         problems = verify(url, load.paid)
         for problem in problems:
             say(f"  breach: {problem}")
+        if args.floor_seconds:
+            floor_tps, floor_cpu, slowest = database_floor(
+                args.admin_url, url, name, seeded, load.paid, args.clients, args.floor_payments)
+            say(f"the database's floor, a payment's statements (benchmarks/payment.sql) by "
+                f"pgbench -M prepared from {args.clients} clients: {floor_tps:.1f} payments/s,"
+                f" the machine's CPU a payment {floor_cpu * 1000:.2f} ms; slowest statements "
+                f"(mean ms): "
+                + "; ".join(f"{ms:.3f} {sql}" for ms, sql in slowest[:6]))
 
         tps, latency = (0.0, "-")
         if not args.no_pgbench:
@@ -634,11 +752,23 @@ def main() -> None:
         say(f"dropped {name}")
     ratio = postings_per_s / tps if tps else 0.0
     say(f"ratio postings/s to pgbench tps: {ratio:.3f} (goal ≥ 0.2)")
+    # A payment over the API costs the machine at least what GET /me costs it plus what its
+    # statements cost it (the token lookup, in both, counted twice: a fraction of a ms), and
+    # goes no faster than its statements alone do.
+    bound = 0.0
+    if me_cpu and floor_cpu:
+        bound = min((os.cpu_count() or 1) / (me_cpu + floor_cpu), floor_tps)
+    if bound and tps:
+        say(f"floors together: at most {bound:.1f} payments/s = ratio {bound / tps:.3f} for "
+            f"any payment over this API ({os.cpu_count()} cores / ({me_cpu * 1000:.2f} + "
+            f"{floor_cpu * 1000:.2f}) ms; the statements alone: ratio {floor_tps / tps:.3f})")
     print(json.dumps({
         "postings_per_s": round(postings_per_s, 1), "pgbench_tps": round(tps, 1),
         "ratio": round(ratio, 3), "errors": len(load.errors) + len(problems),
         "clients": args.clients, "seconds": round(load.elapsed, 2), "workers": args.workers,
         "payments": load.counted, "load_average": load_average(),
+        "me_per_s": round(me_per_s, 1), "floor_payments_per_s": round(floor_tps, 1),
+        "floors_bound_ratio": round(bound / tps, 3) if bound and tps else None,
     }))
     if load.errors or problems:
         sys.exit(1)

@@ -12,9 +12,11 @@ transaction is an ordinary one; services lock the rows they change (SELECT ... F
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -48,13 +50,53 @@ def _prepare_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+@dataclass(frozen=True)
+class _Database:
+    """An engine and the two sessionmakers bound to it: cached and evicted together, so that a
+    URL never has two pools (one behind `get_engine`, another behind an older sessionmaker)."""
+
+    engine: Engine
+    reading: sessionmaker[Session]
+    writing: sessionmaker[Session]
+
+
+CACHED_DATABASES = 8
+"""Databases a process keeps engines for; the least recently used beyond that is disposed."""
+
+_databases: OrderedDict[str, _Database] = OrderedDict()
+_databases_lock = threading.Lock()
+
+
 def get_engine(url: str | None = None) -> Engine:
     """The engine for `url`, default the configured database; one per URL per process."""
-    return _engine(url or get_settings().database_url)
+    return _database(url or get_settings().database_url).engine
 
 
-@lru_cache(maxsize=8)
-def _engine(url: str) -> Engine:
+def get_sessionmaker(url: str | None = None, *, write: bool = False) -> sessionmaker[Session]:
+    """Sessions for `url`; `write=True` sessions begin write transactions (see above)."""
+    database = _database(url or get_settings().database_url)
+    return database.writing if write else database.reading
+
+
+def _database(url: str) -> _Database:
+    with _databases_lock:
+        database = _databases.get(url)
+        if database is not None:
+            _databases.move_to_end(url)
+            return database
+        engine = _new_engine(url)
+        writing = engine.execution_options(**{WRITE_OPTION: True})
+        database = _databases[url] = _Database(
+            engine, sessionmaker(bind=engine, expire_on_commit=False),
+            sessionmaker(bind=writing, expire_on_commit=False))
+        if len(_databases) > CACHED_DATABASES:
+            _, evicted = _databases.popitem(last=False)
+            # Closes the idle connections; one still checked out is closed when returned.
+            evicted.engine.dispose()
+        return database
+
+
+def _new_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -65,19 +107,6 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
-
-
-def get_sessionmaker(url: str | None = None, *, write: bool = False) -> sessionmaker[Session]:
-    """Sessions for `url`; `write=True` sessions begin write transactions (see above)."""
-    return _sessionmaker(url or get_settings().database_url, write)
-
-
-@lru_cache(maxsize=16)
-def _sessionmaker(url: str, write: bool = False) -> sessionmaker[Session]:
-    engine = _engine(url)
-    if write:
-        engine = engine.execution_options(**{WRITE_OPTION: True})
-    return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 @contextmanager
