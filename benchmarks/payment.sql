@@ -1,9 +1,9 @@
 -- One contribution payment's statements, as shebao's server sends them for
 -- POST /api/v1/contributions/bills/{id}/payments (captured from the server's connection, see
 -- benchmarks/README.md), for pgbench -M prepared: what the database alone spends on a payment.
--- posting.py runs it on the open bills its API load left; variables: token (the bearer
--- token's hash) and actor (the clerk's user id), from -D. Each transaction takes the next
--- bill of floor_bills (filled by posting.py in payment order).
+-- posting.py runs it on the open bills its API load left, with the audit statement put in at
+-- "@seal"; variables: token (the bearer token's hash) and actor (the clerk's user id), from -D.
+-- Each transaction takes the next bill of floor_bills (filled by posting.py in payment order).
 -- Where the server sends several rows with one executemany (the ledger lines, the account
 -- balances), this sends one statement with as many rows: a floor, not a replica.
 
@@ -139,44 +139,7 @@ FROM (SELECT account_id, amount_fen AS amount FROM ledger_lines WHERE entry_id =
 WHERE ledger_accounts.id = moved.account_id;
 RELEASE SAVEPOINT sa_savepoint_1;
 UPDATE bills SET status = 'paid' WHERE bills.id = :bill::integer;
--- the audit trail: five entries chained onto the head (supervision/audit.py)
-WITH RECURSIVE items AS (
-  SELECT * FROM unnest(
-    ARRAY['{"action":"insert","after":"{\"idempotency_key\":\"floor-payment-' || :bill::integer
-          || '\",\"kind\":\"contribution\",\"memo\":\"bill ' || :bill::integer
-          || '\",\"province\":\"' || :province::text || '\"}","object_type":"ledger_entries","seq":',
-          '{"action":"insert","after":"{\"rows\":[' || repeat('{\"account_id\":1,\"amount_fen\":-100000,\"entry_id\":' || :entry::bigint || '},', 7)
-          || ']}","object_type":"ledger_lines","seq":',
-          '{"action":"insert","after":"{\"amount_fen\":' || :total::bigint || ',\"bill_id\":' || :bill::integer
-          || ',\"ledger_entry_id\":' || :entry::bigint || '}","object_type":"payments","seq":',
-          '{"action":"update","after":"{\"rows\":[' || repeat('{\"account_id\":1,\"new_balance\":100000,\"new_count\":2},', 7)
-          || ']}","object_type":"ledger_accounts","seq":',
-          '{"action":"update","after":"{\"paid_bill\":' || :bill::integer
-          || ',\"status\":\"paid\"}","object_type":"bills","seq":'],
-    ARRAY[',"source":"api"}', ',"source":"api"}', ',"source":"api"}', ',"source":"api"}',
-          ',"source":"api"}'],
-    ARRAY['insert', 'insert', 'insert', 'update', 'update'],
-    ARRAY['ledger_entries', 'ledger_lines', 'payments', 'ledger_accounts', 'bills'])
-    WITH ORDINALITY AS item(head, tail, action, object_type, i)
-), head AS (
-  SELECT seq, entry_hash FROM audit_head WHERE id = 1 FOR UPDATE
-), chain(i, seq, prev_hash, entry_hash) AS (
-  SELECT 0::bigint, seq, NULL::text, entry_hash::text FROM head
-  UNION ALL
-  SELECT chain.i + 1, chain.seq + 1, chain.entry_hash,
-         encode(sha256(decode(chain.entry_hash, 'hex')
-                       || convert_to(item.head || (chain.seq + 1) || item.tail, 'UTF8')),
-                'hex')
-  FROM chain JOIN items AS item ON item.i = chain.i + 1
-), written AS (
-  INSERT INTO audit_entries (seq, recorded_at, actor_id, source, action, object_type,
-                             object_id, before, after, reason, prev_hash, entry_hash)
-  SELECT chain.seq, now(), :actor::integer, 'api', item.action, item.object_type, NULL, NULL,
-         item.head, NULL, chain.prev_hash, chain.entry_hash
-  FROM chain JOIN items AS item ON item.i = chain.i
-)
-UPDATE audit_head SET seq = last.seq, entry_hash = last.entry_hash
-FROM (SELECT seq, entry_hash FROM chain ORDER BY i DESC LIMIT 1) AS last
-WHERE audit_head.id = 1
-RETURNING audit_head.seq;
+-- the audit trail: five entries chained onto the head, by supervision/audit.py's own statement
+-- (posting.py puts `audit._SEAL` on the next line, its values as `SEAL_VALUES` says)
+-- @seal
 COMMIT;
