@@ -337,11 +337,10 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def machine_busy() -> float:
-    """Core-seconds the whole machine has been busy (not idle, not waiting on disk) since boot:
-    server, database and clients alike."""
+    """Core-seconds the whole machine has worked since boot (user, nice, system, irq, softirq:
+    not idle, waiting on disk or stolen by the host): server, database and clients alike."""
     ticks = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = ticks[3] + ticks[4]
-    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    return (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]) / os.sysconf("SC_CLK_TCK")
 
 
 def group_cpu(pgid: int) -> dict[int, float]:
