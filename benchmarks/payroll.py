@@ -23,7 +23,7 @@ first), and the tables are vacuumed and analysed, as autovacuum would. Then, tim
   the same COPY into a table shaped like `pension_payments` with its indexes, and the kept
   balances' share alone: every pensioner's account that holds something, 1 fen less, in one
   UPDATE (rolled back) — together a floor under any payroll that writes its payments and keeps
-  the balances.
+  the balances — and the two again, split over two sessions at once (both cores).
 
 Verified afterwards: `ledger.check` and `payroll.check` find nothing; every award in payment
 has exactly one payment for the month, the suspended none; the total paid is the sum of the
@@ -259,6 +259,56 @@ def debit_every_account(url: str) -> tuple[int, float]:
     return debited, seconds
 
 
+def floor_on_both_cores(url: str, rows: np.ndarray) -> float:
+    """The same floor with the work split over two sessions at once, as a payroll using both
+    cores would: each copies half the rows into one table shaped like `pension_payments` (its
+    indexes kept) and commits, then debits half the accounts (rolled back). Wall seconds."""
+    import threading
+
+    from shebao.contributions.bulk import _HEADER, _TRAILER
+
+    table = f"copy_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(plain_url(url), autocommit=True) as connection:
+        connection.execute(
+            f"CREATE TABLE {table} (LIKE pension_payments INCLUDING DEFAULTS INCLUDING INDEXES)")
+    start = threading.Barrier(3)
+    failures: list[BaseException] = []
+
+    def half(part: int) -> None:
+        try:
+            with psycopg.connect(plain_url(url)) as connection:
+                start.wait()
+                with connection.cursor() as cursor, cursor.copy(
+                        f"COPY {table} ({', '.join(c for c, _ in PAYMENT_COLUMNS)}) "
+                        "FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(_HEADER)
+                    copy.write(rows[part::2].tobytes())
+                    copy.write(_TRAILER)
+                connection.commit()
+                connection.execute(
+                    "UPDATE individual_account_balances SET pension_fen = pension_fen - 1 "
+                    "WHERE pension_fen > 0 AND person_id %% 2 = %s", (part,))
+                connection.rollback()
+        except BaseException as failed:  # reported by the caller, after both have ended
+            failures.append(failed)
+
+    workers = [threading.Thread(target=half, args=(part,)) for part in (0, 1)]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    started = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    seconds = time.perf_counter() - started
+    with psycopg.connect(plain_url(url), autocommit=True) as connection:
+        count = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        connection.execute(f"DROP TABLE {table}")
+    if failures:
+        raise failures[0]
+    assert count == len(rows), count
+    return seconds
+
+
 def verify(url: str, result: object, expected: dict[str, int]) -> list[str]:
     """Exactly one payment per award in payment, none for the suspended, the total paid the
     sum of the amounts in force; the ledger's and the payroll's checks."""
@@ -349,6 +399,9 @@ def measure(url: str, args: argparse.Namespace) -> int:
     print(f"for scale: the kept balances alone, {debited:,} pensioners' accounts 1 fen less "
           f"in one UPDATE (rolled back): {debit_seconds:.2f} s; with the indexed COPY, "
           f"{(indexed + debit_seconds) / copy_seconds:.1f} x the plain COPY")
+    both_cores = floor_on_both_cores(url, rows)
+    print(f"for scale: the same two, split over two sessions at once: {both_cores:.2f} s = "
+          f"{both_cores / copy_seconds:.1f} x the plain COPY")
 
     problems: list[str] = []
     check_seconds = None
@@ -365,6 +418,7 @@ def measure(url: str, args: argparse.Namespace) -> int:
         "seconds": round(seconds, 3), "copy_seconds": round(copy_seconds, 3),
         "ratio": round(ratio, 2), "indexed_copy_seconds": round(indexed, 2),
         "balances_update_seconds": round(debit_seconds, 2),
+        "floor_on_both_cores_seconds": round(both_cores, 2),
         "pensioners": args.pensioners, "payments": result.payments,
         "suspended": result.suspended, "batch_size": args.batch_size,
         "history_entries": args.history_entries,
