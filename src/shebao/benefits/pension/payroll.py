@@ -418,11 +418,12 @@ def _pay_batch(db: Session, run: PayrollRun, month: int, batch_size: int, paid_o
             payment.c.award_id.between(low, high), payment.c.month < text)
         .group_by(payment.c.award_id)), 2), 0)
     authentication = SurvivalAuthentication.__table__
-    last = select(func.max(authentication.c.authenticated_on)).where(  # by the person index
-        authentication.c.person_id == award.c.person_id).scalar_subquery()
+    # The month number inside the aggregate: outside it, each of its two parts would probe
+    # the person's authentications again.
+    last = select(func.max(_day_month_number(authentication.c.authenticated_on))).where(
+        authentication.c.person_id == award.c.person_id).scalar_subquery()  # the person index
     last_authenticated = _lookup(ids, _array(db.execute(
-        select(award.c.id, func.coalesce(_day_month_number(last), -1)).where(in_batch)), 2),
-        -1)
+        select(award.c.id, func.coalesce(last, -1)).where(in_batch)), 2), -1)
     amounts = PensionAmount.__table__
     in_force = _array(db.execute(  # every amount up to the month; the last is in force
         select(amounts.c.award_id, amounts.c.total_fen, amounts.c.account_part_fen)
