@@ -18,24 +18,21 @@ FROM auth_sessions LEFT OUTER JOIN users AS users_1 ON users_1.id = auth_session
 WHERE auth_sessions.token_hash = :token::text AND auth_sessions.kind = 'bearer';
 -- the bill, locked, then its totals by pooled fund and account (contributions/service.py)
 SELECT bills.id FROM bills WHERE bills.id = :bill::integer FOR UPDATE;
-SELECT bills.province, bills.due_date, bills.amount_fen AS total,
-  (SELECT coalesce(sum(c.pension_pool_fen), 0) FROM contributions c
-   WHERE c.bill_id = bills.id) AS pension_pool,
-  (SELECT coalesce(sum(c.medical_pool_fen), 0) FROM contributions c
-   WHERE c.bill_id = bills.id) AS medical_pool,
-  (SELECT coalesce(sum(c.unemployment_employer_fen + c.unemployment_employee_fen), 0)
-   FROM contributions c WHERE c.bill_id = bills.id) AS unemployment_pool,
-  (SELECT coalesce(sum(c.injury_fen), 0) FROM contributions c
-   WHERE c.bill_id = bills.id) AS injury_pool,
-  (SELECT coalesce(sum(c.pension_account_fen), 0) FROM contributions c
-   WHERE c.bill_id = bills.id) AS pension_account,
-  (SELECT coalesce(sum(c.medical_employer_account_fen + c.medical_account_fen), 0)
-   FROM contributions c WHERE c.bill_id = bills.id) AS medical_account,
+SELECT bills.province, bills.due_date, bills.amount_fen AS total, totals.*,
   (SELECT count(*) FROM payments WHERE payments.bill_id = bills.id) AS attempts,
   (SELECT payments.id FROM payments WHERE payments.bill_id = bills.id
    AND payments.reversed_at IS NULL) AS standing,
   employers.region_code AS employer_region
 FROM bills LEFT OUTER JOIN employers ON employers.id = bills.employer_id
+JOIN (SELECT coalesce(sum(c.pension_pool_fen), 0) AS pension_pool,
+        coalesce(sum(c.medical_pool_fen), 0) AS medical_pool,
+        coalesce(sum(c.unemployment_employer_fen + c.unemployment_employee_fen), 0)
+          AS unemployment_pool,
+        coalesce(sum(c.injury_fen), 0) AS injury_pool,
+        coalesce(sum(c.pension_account_fen), 0) AS pension_account,
+        coalesce(sum(c.medical_employer_account_fen + c.medical_account_fen), 0)
+          AS medical_account
+      FROM contributions c WHERE c.bill_id = :bill::integer) AS totals ON true
 WHERE bills.id = :bill::integer \gset
 SAVEPOINT sa_savepoint_1;
 -- the ledger entry (ledger/service.py)

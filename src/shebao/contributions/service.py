@@ -19,7 +19,17 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, bindparam, func, insert, literal, select, union_all, update
+from sqlalchemy import (
+    Select,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from shebao import csvrows
@@ -372,27 +382,29 @@ def _sum_of(columns: tuple[str, ...]) -> Any:
     return expression
 
 
-def _totals_of(bill_id: Any) -> list[Any]:
-    return [
-        select(func.coalesce(func.sum(_sum_of(columns)), 0))
-        .where(Contribution.__table__.c.bill_id == bill_id).scalar_subquery().label(name)
-        for name, columns in TOTALS.items()
-    ]
+def _totals_of(bill_id: Any) -> Select[Any]:
+    """A bill's TOTALS, one row, in one pass over its contribution rows."""
+    return select(*(func.coalesce(func.sum(_sum_of(columns)), 0).label(name)
+                    for name, columns in TOTALS.items())
+                  ).where(Contribution.__table__.c.bill_id == bill_id)
 
 
 def _bill_to_pay() -> Select[Any]:
     bills_table, payments = Bill.__table__, Payment.__table__
+    bill_id = bindparam("bill_id")
     attempts = (select(func.count()).where(payments.c.bill_id == bills_table.c.id)
                 .scalar_subquery().label("attempts"))
     standing = (select(payments.c.id)
                 .where(payments.c.bill_id == bills_table.c.id, payments.c.reversed_at.is_(None))
                 .scalar_subquery().label("standing"))
     employers = Employer.__table__
-    return (select(bills_table, *_totals_of(bills_table.c.id), attempts, standing,
+    totals = _totals_of(bill_id).subquery("totals")  # an aggregate: always one row
+    return (select(bills_table, *totals.c, attempts, standing,
                    employers.c.region_code.label("employer_region"))
             .select_from(bills_table.outerjoin(employers,
-                                               employers.c.id == bills_table.c.employer_id))
-            .where(bills_table.c.id == bindparam("bill_id")))
+                                               employers.c.id == bills_table.c.employer_id)
+                         .join(totals, true()))
+            .where(bills_table.c.id == bill_id))
 
 
 _BILL_TO_PAY = _bill_to_pay()
@@ -409,7 +421,7 @@ def payment_lines(
     shares and its part of the late fee (largest remainder) — and its person lines: the
     bill's contribution rows, a source the ledger reads by reference once the payment row
     links the entry to the bill."""
-    totals = db.execute(select(*_totals_of(bill.id))).one()
+    totals = db.execute(_totals_of(bill.id)).one()
     return _payment_lines(bill, fee, dict(totals._mapping))
 
 
